@@ -1,0 +1,101 @@
+"""The `copydesk` command line: global options and the sub-command registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+
+from app.context import AppContext
+from app.version import __version__
+from engine.store.db import DatabaseError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """Bad input or a failed command: printed as one line, exit status 1 (or .status)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def error_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def home_option() -> argparse.ArgumentParser:
+    """--home is accepted before or after the sub-command; SUPPRESS keeps the global value."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                        help="data folder (database, logs, exports); default COPYDESK_HOME or the user data dir")
+    return parent
+
+
+def json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.cli import keywords, misc
+
+    parser = argparse.ArgumentParser(
+        prog="copydesk",
+        description="Copydesk: approve topics, generate checked drafts, review before publishing. "
+                    "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"Copydesk {__version__}")
+    parser.add_argument("--home", metavar="DIR", default=None,
+                        help="data folder (database, logs, exports); default COPYDESK_HOME or the user data dir")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = home_option()
+    for module in (keywords, misc):
+        module.register(commands, common)
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        if args.command:
+            parser.parse_args([args.command, "--help"])
+        from app.gui import run_gui
+
+        return run_gui(args.home)
+    try:
+        return handler(args)
+    except CommandError as error:
+        error_console().print(f"copydesk: error: {error}", markup=False)
+        return error.status
+    except KeyboardInterrupt:
+        error_console().print("copydesk: interrupted", markup=False)
+        return 130
+
+
+@contextmanager
+def opened(args: argparse.Namespace) -> Iterator[AppContext]:
+    """The data home of this invocation, its database open and migrated."""
+    try:
+        context = AppContext.open(args.home)
+    except DatabaseError as error:
+        raise CommandError(str(error)) from None
+    try:
+        yield context
+    finally:
+        context.close()
