@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+import xml.sax
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -183,10 +184,11 @@ def _parse_csv(text: str) -> ImportPlan:
             cells = [cell.strip() for cell in record]
             if not any(cells):
                 continue
-            if number == 1 and cells and cells[0].lower().lstrip("\ufeff") == "keyword":
+            if number == 1 and "keyword" in [c.lower() for c in cells]:
                 unknown = [c for c in cells if c.lower() not in CSV_COLUMNS]
                 if unknown:
-                    raise ImportFileError(f"unknown CSV column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
+                    raise ImportFileError(
+                        f"unknown CSV column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
                 columns = [c.lower() for c in cells]
                 continue
             if len(cells) > len(columns):
@@ -207,9 +209,11 @@ def _parse_csv(text: str) -> ImportPlan:
 def _parse_feed(data: bytes, name: str) -> ImportPlan:
     parsed = feedparser.parse(data)
     entries = parsed.get("entries") or []
-    if not entries and (parsed.get("bozo") or not parsed.get("feed")):
-        reason = parsed.get("bozo_exception") or "no items found"
-        raise ImportFileError(f"not a readable RSS/Atom feed: {str(reason).splitlines()[0][:200]}")
+    problem = parsed.get("bozo_exception")
+    # A truncated or malformed feed is refused whole rather than half-imported.
+    if isinstance(problem, xml.sax.SAXException) or not entries:
+        reason = str(problem).splitlines()[0][:200] if problem else "no items found"
+        raise ImportFileError(f"not a readable RSS/Atom feed: {reason}")
     feed_link = (parsed.get("feed") or {}).get("link") or Path(name).name
     plan = ImportPlan("feed", [], [])
     for number, entry in enumerate(entries, start=1):
@@ -314,7 +318,7 @@ class KeywordBook:
                 chunk = keys[chunk_start:chunk_start + 500]
                 existing.update(session.execute(
                     select(KeywordSource.keyword_key, KeywordSource.id).where(KeywordSource.keyword_key.in_(chunk))
-                ).tuples().all())
+                ).all())
             seen: dict[str, int] = {}
             for row, key in zip(rows, keys, strict=True):
                 if key in existing:
@@ -373,14 +377,14 @@ class KeywordBook:
             return [
                 KeywordRow(k.id, k.keyword, k.priority, k.source, k.approval_status, k.decided_by,
                            k.decided_at, k.decision_reason, k.notes, k.created_at, count)
-                for k, count in session.execute(query).tuples()
+                for k, count in session.execute(query)
             ]
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as session:
             rows = session.execute(
                 select(KeywordSource.approval_status, func.count()).group_by(KeywordSource.approval_status)
-            ).tuples().all()
+            ).all()
         counts = dict.fromkeys(APPROVAL_STATUSES, 0) | dict(rows)
         counts["all"] = sum(counts[s] for s in APPROVAL_STATUSES)
         return counts

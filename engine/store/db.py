@@ -86,7 +86,6 @@ class Database:
         """A read-only session that never takes SQLite's write lock."""
         with self._read() as session:
             yield session
-            session.rollback()
 
     @property
     def is_sqlite(self) -> bool:
