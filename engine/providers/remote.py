@@ -83,10 +83,11 @@ def connection_error_reason(exc: Exception) -> str:
     cause = exc.__cause__
     if isinstance(cause, httpx2.ConnectError):
         return "could not connect (is the server running?)"
-    if isinstance(cause, httpx2.RemoteProtocolError):
-        return "connection closed by the server without an answer"
     if isinstance(cause, httpx2.TimeoutException):
         return "timed out"
+    # A reset (ReadError/WriteError) or a close before the status line (RemoteProtocolError).
+    if isinstance(cause, httpx2.NetworkError | httpx2.RemoteProtocolError):
+        return "connection dropped by the server"
     return "connection error"
 
 

@@ -37,7 +37,6 @@ FAULT_KINDS = ("429", "500", "529", "hang", "stall", "malformed_json", "invalid_
 RANDOM_FAULT_KINDS = ("429", "500", "529", "hang")
 _STREAM_ONLY = {"stall"}
 _STRUCTURED_ONLY = {"malformed_json", "invalid_schema"}
-_SLEEP_SLICE_S = 0.05  # how often sleeping handlers look at the stop event
 
 
 @dataclass
@@ -104,14 +103,14 @@ class FakeLLMServer:
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
             name="fake-llm-server", daemon=True,
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stops serving; handlers stuck in a hang or stall fault notice within ~50 ms."""
+        """Stops serving; handlers stuck in a hang or stall fault wake at once and hang up."""
         self._stop.set()
         if self._httpd is not None:
             self._httpd.shutdown()
@@ -185,7 +184,7 @@ class FakeLLMServer:
     # -- used by the handler -----------------------------------------------------------
 
     def sleep(self, seconds: float) -> bool:
-        """Sleeps in short slices; False if the server was stopped meanwhile."""
+        """Sleeps unless the server stops first; False if it was stopped."""
         return not self._stop.wait(seconds)
 
     def record(self, record: RequestRecord) -> None:
@@ -280,6 +279,9 @@ class _Answer:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeLLM/1.0"
+    # Headers and body go out in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms a request).
+    disable_nagle_algorithm = True
 
     @property
     def fake(self) -> FakeLLMServer:
@@ -376,13 +378,14 @@ class _ExchangeRunner:
     def run(self) -> None:
         fault = self.fake.take_fault(self.stage, self.streamed, self._is_structured())
         self.record.fault = fault.kind if fault else None
+        # Recorded on arrival (status filled in later), so a request stuck in a hang or
+        # stall is visible to the test that caused it.
+        self.fake.record(self.record)
         try:
             self._run(fault)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (timeout) while we were writing: nothing to answer.
             self.h.close_connection = True
-        finally:
-            self.fake.record(self.record)
 
     def _run(self, fault: _ScriptedFault | None) -> None:
         if self.fake.latency_s and not self.fake.sleep(self.fake.latency_s):
