@@ -104,9 +104,11 @@ class SchemaInstanceGenerator:
         low = schema.get("minItems", 0)
         high = schema.get("maxItems", max(low, 3))
         count = max(low, min(high, 2 if depth < 4 else 0))
+        # Tuples: "prefixItems" (JSON Schema 2020-12, what pydantic emits) or a list "items".
+        positional = schema.get("prefixItems") or (schema["items"] if isinstance(schema.get("items"), list) else None)
+        if positional is not None:
+            return [self._value(sub, name, depth + 1) for sub in positional]
         items = schema.get("items", {})
-        if isinstance(items, list):  # tuple form (prefixItems in newer drafts)
-            return [self._value(sub, name, depth + 1) for sub in items]
         values = [self._value(items, name, depth + 1) for _ in range(count)]
         if schema.get("uniqueItems"):
             # Strings get a distinct suffix; other kinds are already varied or rare.
