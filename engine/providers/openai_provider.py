@@ -191,6 +191,9 @@ class OpenAIProvider(RemoteProvider):
             return Failure(True, f"timed out after {min(request.timeout_s, self.settings.request_timeout_s):g} s")
         if isinstance(exc, openai.APIConnectionError):
             return Failure(True, connection_error_reason(exc))
+        if isinstance(exc, openai.APIError):
+            # What the SDK raises for an error event inside a streamed 200 response.
+            return Failure(True, f"error in the stream ({error_detail(exc.body, exc.message)})")
         return classify_transport_error(exc)
 
 

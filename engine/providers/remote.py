@@ -96,7 +96,7 @@ def total_tokens(usage: Usage) -> int:
 
 
 def summarize_validation_error(error: ValidationError) -> str:
-    """A few readable lines ("sections.0.title: Field required") instead of pydantic's dump."""
+    """One short line ("sections.0.title: Field required; ...") instead of pydantic's dump."""
     problems = error.errors(include_url=False)
     if any(p["type"] == "json_invalid" for p in problems):
         return f"not valid JSON ({problems[0]['msg']})"

@@ -124,6 +124,9 @@ def classify_status(
     key_env_var: str,
     model: str,
 ) -> Failure:
+    if status < 400:
+        # An error event inside a streamed 200 response (e.g. "overloaded" mid-stream).
+        return Failure(True, f"error in the stream ({detail})")
     if status in (408, 409, 429, 529) or status >= 500:
         reason = _STATUS_REASONS.get(status, f"{status} server error")
         return Failure(True, reason, retry_after_s=parse_retry_after(headers))

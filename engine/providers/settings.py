@@ -23,7 +23,7 @@ BASE_URL_ENV_VARS = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_U
 @dataclass(frozen=True)
 class ProviderSettings:
     provider: str = "offline"          # "offline" | "openai" | "anthropic"
-    model: str = DEFAULT_MODELS["offline"]
+    model: str = ""                    # "" = the provider's default (DEFAULT_MODELS)
     # None: the SDK default, or the SDK's env var (OPENAI_BASE_URL / ANTHROPIC_BASE_URL).
     # "openai" plus a base_url serves any OpenAI-compatible server (Ollama, vLLM, ...).
     base_url: str | None = None
@@ -41,6 +41,9 @@ class ProviderSettings:
             raise ProviderConfigError(
                 f"Unknown provider {self.provider!r}: choose one of {', '.join(PROVIDER_NAMES)}"
             )
+        if not self.model:
+            # Frozen dataclass: filling in a default is the one write we allow ourselves.
+            object.__setattr__(self, "model", DEFAULT_MODELS[self.provider])
         if self.max_attempts < 1:
             raise ProviderConfigError("max_attempts must be at least 1")
         for name in ("request_timeout_s", "backoff_base_s", "backoff_cap_s", "retry_after_cap_s"):
@@ -91,7 +94,7 @@ def apply_env_overrides(
             )
         if provider != settings.provider:
             changes["provider"] = provider
-            changes["model"] = DEFAULT_MODELS[provider]
+            changes["model"] = ""  # that provider's default
     model = environ.get("COPYDESK_MODEL", "").strip()
     if model:
         changes["model"] = model

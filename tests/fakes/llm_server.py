@@ -32,10 +32,12 @@ from typing import Any
 
 from tests.fakes.schema_instance import SchemaInstanceGenerator, paragraph
 
-FAULT_KINDS = ("429", "500", "529", "hang", "stall", "malformed_json", "invalid_schema", "reset")
+FAULT_KINDS = (
+    "429", "500", "529", "hang", "stall", "stream_error", "malformed_json", "invalid_schema", "reset",
+)
 # What `fault_rate` draws from: the transient failures a real provider produces.
 RANDOM_FAULT_KINDS = ("429", "500", "529", "hang")
-_STREAM_ONLY = {"stall"}
+_STREAM_ONLY = {"stall", "stream_error"}
 _STRUCTURED_ONLY = {"malformed_json", "invalid_schema"}
 
 
@@ -152,7 +154,8 @@ class FakeLLMServer:
         seconds: float | None = None,
     ) -> None:
         """Inject `kind` into the next `times` matching requests (only those whose
-        X-Copydesk-Stage equals `stage`, if given). "stall" only matches streamed requests,
+        X-Copydesk-Stage equals `stage`, if given). "stall" (go silent mid-stream) and
+        "stream_error" (an overloaded error event mid-stream) only match streamed requests,
         "malformed_json"/"invalid_schema" only structured ones. `retry_after` is the 429's
         Retry-After; `seconds` how long a hang or stall lasts (default `hang_s`)."""
         if kind not in FAULT_KINDS:
@@ -403,11 +406,11 @@ class _ExchangeRunner:
             return self._error(400, "response_format json_schema is not supported for this model; use json_object")
 
         answer = self._answer(fault.kind if fault else None)
-        stall = fault if fault is not None and fault.kind == "stall" else None
+        stream_fault = fault if fault is not None and fault.kind in _STREAM_ONLY else None
         if self.api == "openai":
-            self._reply_openai(answer, stall)
+            self._reply_openai(answer, stream_fault)
         else:
-            self._reply_anthropic(answer, stall)
+            self._reply_anthropic(answer, stream_fault)
 
     # -- what is being asked -----------------------------------------------------------
 
@@ -500,7 +503,7 @@ class _ExchangeRunner:
 
     # -- OpenAI ------------------------------------------------------------------------
 
-    def _reply_openai(self, answer: _Answer, stall: _ScriptedFault | None) -> None:
+    def _reply_openai(self, answer: _Answer, stream_fault: _ScriptedFault | None) -> None:
         model = self.body.get("model", "fake-model")
         messages = self.body.get("messages", [])
         prompt_tokens = _tokens(self._prompt_text())
@@ -543,7 +546,8 @@ class _ExchangeRunner:
                 yield chunk([], usage=usage)
             yield "data: [DONE]\n\n"
 
-        self._stream(events(), stall)
+        error = {"error": {"message": "The server is overloaded", "type": "server_error"}}
+        self._stream(events(), stream_fault, f"data: {json.dumps(error)}\n\n")
 
     # -- Anthropic ---------------------------------------------------------------------
 
@@ -580,7 +584,7 @@ class _ExchangeRunner:
                     marked_upto = len(pieces)
         return "\n".join(pieces[:marked_upto])
 
-    def _reply_anthropic(self, answer: _Answer, stall: _ScriptedFault | None) -> None:
+    def _reply_anthropic(self, answer: _Answer, stream_fault: _ScriptedFault | None) -> None:
         model = self.body.get("model", "fake-model")
         usage = self._anthropic_usage(answer)
         message_id = f"msg_{self.rng.getrandbits(48):012x}"
@@ -621,15 +625,20 @@ class _ExchangeRunner:
                                           "usage": {"output_tokens": usage["output_tokens"]}})
             yield event("message_stop", {})
 
-        self._stream(events(), stall)
+        error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        self._stream(events(), stream_fault, f"event: error\ndata: {json.dumps(error)}\n\n")
 
-    def _stream(self, events: Iterator[str], stall: _ScriptedFault | None) -> None:
+    def _stream(self, events: Iterator[str], fault: _ScriptedFault | None, error_event: str) -> None:
         self.h._start_stream()
         for index, text in enumerate(events):
-            if stall is not None and index == 2:
-                # Headers and a little content went out; now go silent until the client
-                # times out (or the server stops), then drop the connection.
-                self.fake.sleep(stall.seconds)
+            if fault is not None and index == 2:
+                # Headers and a little content went out. "stall": go silent until the
+                # client times out (or the server stops), then hang up. "stream_error":
+                # an error event inside the 200 response, as providers send when overloaded.
+                if fault.kind == "stream_error":
+                    self.h._write_chunk(error_event)
+                    return self.h._end_stream()
+                self.fake.sleep(fault.seconds)
                 return self.h._drop_connection()
             if self.fake.latency_s and index and not self.fake.sleep(self.fake.latency_s / 10):
                 return self.h._drop_connection()

@@ -205,6 +205,15 @@ def test_stall_mid_stream_is_retried(fake_llm: FakeLLMServer, kind: str) -> None
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
+def test_error_event_mid_stream_is_retried(fake_llm: FakeLLMServer, kind: str) -> None:  # noqa: F811
+    fake_llm.add_fault("stream_error")
+    (result,), events = run(make(fake_llm, kind), request(kind, max_tokens=9000))
+    assert "during draft" in result.text
+    expected = "The server is overloaded" if kind == "openai" else "Overloaded"
+    assert [e.reason for e in events] == [f"error in the stream ({expected})"]
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
 def test_exhausted_retries_give_a_readable_error(fake_llm: FakeLLMServer, kind: str) -> None:  # noqa: F811
     fake_llm.add_fault("500", times=10)
     provider = make(fake_llm, kind, max_attempts=3)

@@ -57,6 +57,8 @@ def test_settings_defaults_match_the_design() -> None:
     assert (settings.backoff_base_s, settings.backoff_cap_s, settings.retry_after_cap_s) == (1.0, 30, 60)
     assert (settings.requests_per_minute, settings.tokens_per_minute) == (0, 0)
     assert settings.stream_threshold_tokens == 8000
+    assert ProviderSettings(provider="openai").model == "gpt-4o-mini"
+    assert ProviderSettings(provider="anthropic", model="claude-opus-4-1").model == "claude-opus-4-1"
 
 
 def test_unknown_provider_is_a_config_error() -> None:
