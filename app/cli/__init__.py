@@ -51,7 +51,7 @@ def json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import keywords, misc
+    from app.cli import articles, jobs, keywords, misc
 
     parser = argparse.ArgumentParser(
         prog="copydesk",
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data folder (database, logs, exports); default COPYDESK_HOME or the user data dir")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = home_option()
-    for module in (keywords, misc):
+    for module in (keywords, articles, jobs, misc):
         module.register(commands, common)
     return parser
 

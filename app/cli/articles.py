@@ -1,0 +1,220 @@
+"""`copydesk generate`, `retry`, `articles list|show`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from rich.table import Table
+from sqlalchemy import select
+
+from app.cli import CommandError, console, json_option, opened, print_json
+from app.cli.engine_run import batch_done, jobs_done, run_engine_until
+from app.cli.progress import ConsoleSink
+from app.context import AppContext
+from engine.articles import (
+    ArticleError,
+    approved_keyword_ids,
+    article_detail,
+    list_articles,
+)
+from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
+from engine.execution.tasks import batch_generate_articles, retry_article_stage
+from engine.pipeline.persist import RunError, latest_checkpoints, profile_of, provider_settings
+from engine.pipeline.stages import STAGE_COUNT, STAGE_NAMES
+from engine.providers import make_provider
+from engine.providers.base import ProviderError
+from engine.providers.settings import PROVIDER_NAMES
+from engine.store.models import ARTICLE_STATUSES, REVIEW_STATUSES, AIGenerationConfig
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    generate = commands.add_parser("generate", parents=[common], help="generate articles for approved keywords")
+    which = generate.add_mutually_exclusive_group(required=True)
+    which.add_argument("--approved", action="store_true", help="every approved keyword")
+    which.add_argument("--keyword", nargs="+", type=int, metavar="ID", help="these approved keywords")
+    generate.add_argument("--provider", choices=PROVIDER_NAMES, help="override the profile's provider for this run")
+    generate.add_argument("--model", help="override the profile's model for this run")
+    generate.add_argument("--base-url", help="override the provider's base URL for this run")
+    generate.add_argument("--wait", action="store_true",
+                          help="run the engine until the batch ends; exit 0 only if every article completed")
+    generate.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    generate.add_argument("--slots", type=int, metavar="M", help="articles in flight per worker (default 8)")
+    json_option(generate)
+    generate.set_defaults(handler=_generate)
+
+    retry = commands.add_parser("retry", parents=[common], help="run an article again from a stage")
+    retry.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    retry.add_argument("--stage", choices=STAGE_NAMES, help="default: the stage after the last checkpoint")
+    retry.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    json_option(retry)
+    retry.set_defaults(handler=_retry)
+
+    articles = commands.add_parser("articles", parents=[common], help="generated articles")
+    sub = articles.add_subparsers(dest="articles_command", metavar="ACTION", required=True)
+    lst = sub.add_parser("list", parents=[common], help="list articles")
+    lst.add_argument("--status", choices=ARTICLE_STATUSES)
+    lst.add_argument("--review-status", choices=REVIEW_STATUSES)
+    json_option(lst)
+    lst.set_defaults(handler=_list)
+    show = sub.add_parser("show", parents=[common], help="one article with claims, findings and stage log")
+    show.add_argument("article_id", type=int, metavar="ID")
+    json_option(show)
+    show.set_defaults(handler=_show)
+
+
+def run_overrides(args: argparse.Namespace) -> dict[str, str]:
+    return {key: value for key, value in (("provider", getattr(args, "provider", None)),
+                                          ("model", getattr(args, "model", None)),
+                                          ("base_url", getattr(args, "base_url", None))) if value}
+
+
+def preflight(context: AppContext, overrides: dict[str, str]) -> None:
+    """Fail fast, in one line, on a missing key or an unreachable provider, before queueing anything."""
+    with context.db.read() as session:
+        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+        assert config is not None
+        _profile, settings = provider_settings(profile_of(config), overrides)
+    provider = make_provider(settings)
+    if provider is None:
+        return
+
+    async def check() -> None:
+        try:
+            await provider.check_connection()
+        finally:
+            await provider.aclose()
+
+    asyncio.run(check())
+
+
+def engine_settings(context: AppContext, args: argparse.Namespace) -> EngineSettings:
+    try:
+        return load_engine_settings(context.db).with_overrides(workers=getattr(args, "workers", None),
+                                                               slots=getattr(args, "slots", None))
+    except EngineSettingsError as error:
+        raise CommandError(str(error), status=2) from None
+
+
+def _print_results(rows: list[dict], as_json: bool, extra: dict | None = None) -> None:
+    if as_json:
+        print_json({**(extra or {}), "articles": rows} if extra is not None else rows)
+        return
+    out = console()
+    for row in rows:
+        scores = (f"overall {row['overall_quality_score']:.0f}, {'passed' if row['quality_passed'] else 'failed'}"
+                  if row["overall_quality_score"] is not None else "")
+        problem = f" - {row['error_log'].splitlines()[-1]}" if row["status"] != "completed" and row["error_log"] else ""
+        out.print(f"#{row['id']} {row['keyword']}: {row['status']} {scores}{problem}", markup=False)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    overrides = run_overrides(args)
+    with opened(args) as context:
+        keyword_ids = approved_keyword_ids(context.db) if args.approved else args.keyword
+        if not keyword_ids:
+            raise CommandError("no approved keywords to generate; approve some with `copydesk keywords approve`")
+        settings = engine_settings(context, args)
+        try:
+            preflight(context, overrides)
+        except ProviderError as error:
+            raise CommandError(str(error)) from None
+        batch = batch_generate_articles(context.db, keyword_ids, settings, overrides=overrides)
+        if not batch.article_ids:
+            raise CommandError("; ".join(e["error"] for e in batch.errors))
+        if not args.wait:
+            if args.json:
+                print_json(batch.to_dict())
+            else:
+                console().print(f"Queued {batch.created} article(s) in batch {batch.batch_id} "
+                                f"({batch.failed} keyword(s) refused). Run `copydesk worker` or open the app "
+                                f"to generate them.", markup=False)
+                for error in batch.errors:
+                    console().print(f"  keyword #{error['keyword_id']}: {error['error']}", markup=False)
+            return 0 if batch.failed == 0 else 1
+        with ConsoleSink(quiet=args.json) as sink:
+            run_engine_until(context, settings, batch_done(context, batch.batch_id), sink)
+        rows = list_articles(context.db, ids=batch.article_ids)
+    _print_results(rows, args.json, batch.to_dict())
+    return 0 if batch.failed == 0 and all(r["status"] == "completed" for r in rows) else 1
+
+
+def _retry(args: argparse.Namespace) -> int:
+    with opened(args) as context:
+        settings = engine_settings(context, args)
+        try:
+            with context.db.read() as session:
+                checkpoints, _ = latest_checkpoints(session, args.article_id)
+            stage = args.stage or next((n for n in STAGE_NAMES if n not in checkpoints), STAGE_NAMES[-1])
+            job_id = retry_article_stage(context.db, args.article_id, stage, settings)
+        except RunError as error:
+            raise CommandError(str(error)) from None
+        with ConsoleSink(quiet=args.json) as sink:
+            run_engine_until(context, settings, jobs_done(context, [job_id]), sink)
+        rows = list_articles(context.db, ids=[args.article_id])
+    _print_results(rows, args.json)
+    return 0 if rows and rows[0]["status"] == "completed" else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    with opened(args) as context:
+        try:
+            rows = list_articles(context.db, status=args.status, review_status=args.review_status)
+        except ArticleError as error:
+            raise CommandError(str(error)) from None
+    if args.json:
+        print_json(rows)
+        return 0
+    table = Table(title=f"{len(rows)} article(s)")
+    for column in ("ID", "Keyword", "Status", "Review", "Stage", "Bias", "Facts", "Persp.", "Overall", "Pass",
+                   "Retries", "Tokens", "Cost"):
+        table.add_column(column, overflow="fold")
+
+    def score(value: float | None) -> str:
+        return "" if value is None else f"{value:.0f}"
+
+    for r in rows:
+        stage = f"{r['current_stage_index']}/{STAGE_COUNT} {r['current_stage'] or ''}"
+        passed = "" if r["quality_passed"] is None else ("yes" if r["quality_passed"] else "no")
+        table.add_row(str(r["id"]), r["keyword"], r["status"], r["review_status"], stage, score(r["bias_score"]),
+                      score(r["fact_check_score"]), score(r["perspective_balance_score"]),
+                      score(r["overall_quality_score"]), passed, str(r["retry_count"]),
+                      f"{r['tokens_in'] + r['tokens_out']:,}", f"${r['cost_usd']:.4f}")
+    console().print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with opened(args) as context:
+        try:
+            data = article_detail(context.db, args.article_id)
+        except ArticleError as error:
+            raise CommandError(str(error)) from None
+    if args.json:
+        print_json(data)
+        return 0
+    out = console()
+    out.print(f"#{data['id']} {data['headline'] or data['keyword']}", markup=False, style="bold")
+    if data["dek"]:
+        out.print(data["dek"], markup=False, style="italic")
+    out.print(f"status {data['status']}, review {data['review_status']}, stage {data['current_stage']}, "
+              f"retries {data['retry_count']}", markup=False)
+    if data["overall_quality_score"] is not None:
+        out.print(f"bias {data['bias_score']:.0f}  fact-check {data['fact_check_score']:.0f}  "
+                  f"perspective {data['perspective_balance_score']:.0f}  overall {data['overall_quality_score']:.0f}"
+                  f"  {'PASSED' if data['quality_passed'] else 'FAILED: ' + '; '.join(data['failed_gates'])}",
+                  markup=False)
+    if data["body"]:
+        out.print("\n" + data["body"], markup=False)
+    for claim in data["claims"]:
+        out.print(f"  [{claim['effective_verdict']}] {claim['text']}", markup=False)
+    for finding in data["findings"]:
+        out.print(f"  {finding['tool']}/{finding['kind']} @{finding['start']}-{finding['end']} "
+                  f"{finding['text']!r}: {finding['explanation']}", markup=False)
+    for entry in data["stage_log"]:
+        out.print(f"  {entry['index']:>2} {entry['stage']:<22} {entry['status']:<9} {entry['duration_s']:.2f}s "
+                  f"{entry['model'] or ''} {entry['tokens_in'] + entry['tokens_out']} tok"
+                  + (f"  {entry['error']}" if entry["error"] else ""), markup=False)
+    if data["error_log"]:
+        out.print("errors:\n" + data["error_log"], markup=False)
+    return 0

@@ -1,0 +1,549 @@
+"""The dispatcher: claims jobs, feeds the worker pool, and is the single writer.
+
+It runs on its own thread in the process that owns the engine (the desktop
+app, `copydesk generate --wait`, `copydesk worker`). Workers never write the
+database; every stage result they report is committed here, in one short
+transaction per batch of events, and acknowledged back so the worker can go
+on. It also enforces the limits (soft in the worker, hard here), recycles
+workers, isolates jobs that crash their worker, and hands work back on
+shutdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from engine.events import (
+    EventSink,
+    JobFinished,
+    JobStarted,
+    NullSink,
+    QueueSummary,
+    StageProgress,
+    StageStarted,
+)
+from engine.execution.messages import (
+    Ack,
+    CancelJob,
+    CheckRequest,
+    ChecksFinished,
+    RunJob,
+    Shutdown,
+    StageCommitted,
+    WorkerReady,
+    WorkerRetiring,
+)
+from engine.execution.pool import LocalPool, WorkerHandle
+from engine.execution.queue import (
+    ClaimedJob,
+    JobQueue,
+    acquire_engine_lease,
+    engine_owner_name,
+    release_engine_lease,
+)
+from engine.execution.settings import EngineSettings
+from engine.execution.tasks import batch_generate_articles
+from engine.pipeline import outputs as out
+from engine.pipeline.persist import (
+    RunError,
+    article_sources,
+    complete_article,
+    latest_checkpoints,
+    load_run_request,
+    mark_failed,
+    mark_generating,
+    profile_of,
+    provider_settings,
+    provider_tuning,
+    record_stage,
+    store_scores,
+)
+from engine.store.db import Database
+from engine.store.models import AIArticle, AIWorkflowLog, Job, utcnow
+
+log = logging.getLogger("copydesk.engine")
+
+POLL_S = 0.05
+CANCEL_CHECK_S = 0.25
+PAUSE_CHECK_S = 0.5
+SUMMARY_S = 1.0
+SHUTDOWN_GRACE_S = 30.0
+
+
+@dataclass
+class InFlight:
+    job: ClaimedJob
+    worker: WorkerHandle
+    started: float
+    article_id: int | None
+    stage: str | None = None
+    cancelled: bool = False
+
+
+class Dispatcher:
+    def __init__(self, db: Database, settings: EngineSettings, *, sink: EventSink | None = None,
+                 pricing_override: Path | None = None, log_file: Path | None = None,
+                 owner: str | None = None, poll_s: float = POLL_S) -> None:
+        self.db = db
+        self.settings = settings
+        self.sink = sink or NullSink()
+        self.owner = owner or engine_owner_name()
+        self.poll_s = poll_s
+        self.queue = JobQueue(db)
+        self.pool = LocalPool(settings.workers, settings.slots, settings.max_tasks_per_child,
+                              pricing_override, log_file)
+        self.inflight: dict[int, InFlight] = {}
+        self.suspects: set[int] = set()           # jobs that were on a worker that crashed
+        self.waiting_solo: list[ClaimedJob] = []
+        self.stopping = False
+        self._stop_requested = threading.Event()
+        self._graceful = True
+        self._thread: threading.Thread | None = None
+        self._paused = False
+        self._last = {"cancel": 0.0, "pause": 0.0, "summary": 0.0, "renew": 0.0, "recover": 0.0}
+        self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> None:
+        """Take the engine lease (raises EngineLeaseHeld if another dispatcher has it), put
+        orphaned jobs back, start the workers and the dispatch thread."""
+        acquire_engine_lease(self.db, self.owner, self.settings.lease_s)
+        self._recover()
+        self.pool.start()
+        self._thread = threading.Thread(target=self._run, name="copydesk-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, graceful: bool = True, timeout_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Stop claiming; gracefully, running stages finish and checkpoint, then jobs are handed
+        back to the queue; otherwise workers are killed and their jobs handed back at once."""
+        self._graceful = graceful
+        self._shutdown_timeout = timeout_s
+        self._stop_requested.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s + 15)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait_for(self, done: Callable[[], bool], timeout_s: float | None = None, check_s: float = 0.25) -> bool:
+        """Block the calling thread until `done()` (checked every `check_s`) or the timeout."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not done():
+            if not self.running:
+                return done()
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(check_s)
+        return True
+
+    def _run(self) -> None:
+        try:
+            while not self._stop_requested.is_set():
+                self._tick()
+            self._shutdown()
+        except Exception:  # the engine thread must say why it died; the jobs' leases then expire
+            log.exception("The dispatcher stopped on an unexpected error")
+            self._kill_everything()
+        finally:
+            release_engine_lease(self.db, self.owner)
+
+    def _recover(self) -> None:
+        recovered = self.queue.recover_expired()
+        with self.db.write() as session:
+            # Articles whose job is waiting again are queued, not generating.
+            waiting = select(Job.article_id).where(Job.status == "PENDING", Job.article_id.is_not(None))
+            session.execute(update(AIArticle).where(AIArticle.status == "generating", AIArticle.id.in_(waiting))
+                            .values(status="queued"))
+        if recovered:
+            log.info("Put %d job(s) with expired leases back in the queue", len(recovered))
+
+    # ------------------------------------------------------------------ the loop
+
+    def _tick(self) -> None:
+        messages = self._receive(self.poll_s)
+        commits = [(w, m) for w, m in messages if isinstance(m, StageCommitted)]
+        if commits:
+            self._commit_stages(commits)
+        for worker, message in messages:
+            if not isinstance(message, StageCommitted):
+                self._handle(worker, message)
+        self._check_workers()
+        now = time.monotonic()
+        self._enforce_hard_limit(now)
+        if now - self._last["cancel"] >= CANCEL_CHECK_S:
+            self._last["cancel"] = now
+            self._check_cancellations()
+        if now - self._last["renew"] >= self.settings.lease_s / 3:
+            self._last["renew"] = now
+            self._renew_leases()
+        if now - self._last["recover"] >= self.settings.lease_s:
+            self._last["recover"] = now
+            self._recover()
+        if now - self._last["pause"] >= PAUSE_CHECK_S:
+            self._last["pause"] = now
+            self._paused = self.queue.is_paused()
+        if not self.stopping and not self._paused:
+            self._place_suspects()
+            self._claim()
+        if now - self._last["summary"] >= SUMMARY_S:
+            self._last["summary"] = now
+            self.sink.emit(self.summary())
+
+    def _receive(self, timeout_s: float) -> list[tuple[WorkerHandle, Any]]:
+        connections = self.pool.connections()
+        if not connections:
+            time.sleep(timeout_s)
+            return []
+        messages = []
+        for connection in wait(list(connections), timeout=timeout_s):
+            worker = connections[connection]  # type: ignore[index]
+            try:
+                while connection.poll():  # type: ignore[union-attr]
+                    messages.append((worker, connection.recv()))  # type: ignore[union-attr]
+            except (EOFError, OSError):
+                worker.lost = True
+        return messages
+
+    def _handle(self, worker: WorkerHandle, message: Any) -> None:
+        if isinstance(message, WorkerReady):
+            worker.ready = True
+        elif isinstance(message, WorkerRetiring):
+            worker.retiring = True
+        elif isinstance(message, (StageStarted, StageProgress, JobStarted)):
+            flight = self._flight_of(message)
+            if flight is not None and not flight.cancelled:
+                if isinstance(message, StageStarted):
+                    flight.stage = message.stage
+                self.sink.emit(message)
+        elif isinstance(message, JobFinished):
+            self._job_finished(message)
+        elif isinstance(message, ChecksFinished):
+            self._checks_finished(message)
+
+    def _flight_of(self, message: Any) -> InFlight | None:
+        job_id = getattr(message, "job_id", None)
+        if job_id is not None:
+            return self.inflight.get(job_id)
+        return next((f for f in self.inflight.values() if f.article_id == message.article_id), None)
+
+    # ------------------------------------------------------------------ the single writer
+
+    def _commit_stages(self, commits: list[tuple[WorkerHandle, StageCommitted]]) -> None:
+        kept = [(w, c) for w, c in commits if (f := self.inflight.get(c.job_id)) is not None and not f.cancelled]
+        if kept:
+            with self.db.write() as session:
+                for _worker, commit in kept:
+                    record_stage(session, commit.event)
+        for worker, commit in commits:
+            worker.send(Ack(commit.job_id, commit.event.stage, commit.event.attempt))
+        for _worker, commit in kept:
+            self.sink.emit(commit.event)
+
+    def _job_finished(self, message: JobFinished) -> None:
+        flight = self.inflight.pop(message.job_id, None)
+        if flight is None:
+            return
+        flight.worker.jobs.discard(message.job_id)
+        flight.worker.solo = False
+        self.suspects.discard(message.job_id)
+        job = flight.job
+        if flight.cancelled or message.status == "cancelled":
+            self.sink.emit(dataclasses.replace(message, status="cancelled"))
+            return
+        if message.status == "interrupted":
+            self._hand_back([job])
+            return
+        if message.status == "completed":
+            with self.db.write() as session:
+                checkpoints, _ = latest_checkpoints(session, message.article_id)
+                complete_article(session, message.article_id, checkpoints)
+                self._finish_job(session, job.id, "SUCCESS",
+                                 result={"article_id": message.article_id, "status": "completed"})
+            self.sink.emit(message)
+            return
+        self._failed(job, message.error or "failed", message.article_id, message)
+
+    def _failed(self, job: ClaimedJob, error: str, article_id: int | None, message: JobFinished | None,
+                *, retry: bool = True) -> None:
+        """A failed attempt: retry after the task's delay while its budget lasts, else FAILURE."""
+        with self.db.write() as session:
+            if retry and job.attempts <= job.max_retries:
+                session.execute(update(Job).where(Job.id == job.id).values(
+                    status="PENDING", lease_owner=None, lease_expires_at=None, traceback=error,
+                    not_before=utcnow() + timedelta(seconds=job.retry_delay_s)))
+                if article_id is not None:
+                    article = session.get(AIArticle, article_id)
+                    assert article is not None
+                    article.retry_count += 1
+                    article.status = "queued"
+                    note = f"attempt {job.attempts} failed: {error}; retrying in {job.retry_delay_s:g} s"
+                    article.error_log = f"{article.error_log}\n{note}" if article.error_log else note
+                status = "retrying"
+            else:
+                self._finish_job(session, job.id, "FAILURE", traceback=error,
+                                 result={"article_id": article_id, "status": "failed", "error": error})
+                if article_id is not None:
+                    mark_failed(session, article_id, error)
+                status = "failed"
+        self.sink.emit(JobFinished(job.id, article_id or 0, status, error,
+                                   message.failed_stage if message else None))
+
+    def _finish_job(self, session: Any, job_id: int, status: str, *, result: dict | None = None,
+                    traceback: str | None = None) -> None:
+        session.execute(update(Job).where(Job.id == job_id, Job.status == "STARTED").values(
+            status=status, finished_at=utcnow(), lease_owner=None, lease_expires_at=None, result=result,
+            traceback=traceback))
+
+    def _checks_finished(self, message: ChecksFinished) -> None:
+        flight = self.inflight.pop(message.job_id, None)
+        if flight is None:
+            return
+        flight.worker.jobs.discard(message.job_id)
+        flight.worker.solo = False
+        if flight.cancelled:
+            return
+        with self.db.write() as session:
+            if message.output is not None:
+                article = session.get(AIArticle, message.article_id)
+                assert article is not None
+                store_scores(session, article, out.Finalization.model_validate(message.output))
+                self._finish_job(session, message.job_id, "SUCCESS",
+                                 result={"article_id": message.article_id,
+                                         "overall_quality_score": article.overall_quality_score,
+                                         "quality_passed": article.quality_passed})
+            else:
+                self._finish_job(session, message.job_id, "FAILURE", traceback=message.error)
+        status = "completed" if message.output is not None else "failed"
+        self.sink.emit(JobFinished(message.job_id, message.article_id, status, message.error))
+
+    def _hand_back(self, jobs: list[ClaimedJob], *, count_attempt: bool = False) -> None:
+        """Return jobs to PENDING (their articles resume from the last checkpoint)."""
+        if not jobs:
+            return
+        self.queue.release([j.id for j in jobs], count_attempt=count_attempt)
+        article_ids = [j.article_id for j in jobs if j.article_id is not None]
+        with self.db.write() as session:
+            session.execute(update(AIArticle).where(AIArticle.id.in_(article_ids),
+                                                    AIArticle.status == "generating").values(status="queued"))
+
+    # ------------------------------------------------------------------ claiming and placing
+
+    def _capacity(self) -> list[WorkerHandle]:
+        return [w for w in self.pool.workers.values()
+                if w.ready and not w.retiring and not w.solo and not w.lost and w.process.is_alive()]
+
+    def _claim(self) -> None:
+        workers = self._capacity()
+        free = sum(max(0, self.settings.slots - len(w.jobs)) for w in workers)
+        if free <= 0:
+            return
+        for job in self.queue.claim(self.owner, free, self.settings.lease_s):
+            if job.id in self.suspects:
+                self.waiting_solo.append(job)
+                continue
+            target = min(self._capacity(), key=lambda w: len(w.jobs), default=None)
+            if target is None or len(target.jobs) >= self.settings.slots:
+                self._hand_back([job])
+                continue
+            self._dispatch(job, target)
+
+    def _place_suspects(self) -> None:
+        """A job that was on a crashed worker runs alone, so a second crash is surely its own."""
+        while self.waiting_solo:
+            idle = next((w for w in self._capacity() if not w.jobs), None)
+            if idle is None:
+                return
+            job = self.waiting_solo.pop(0)
+            idle.solo = True
+            self._dispatch(job, idle)
+
+    def _dispatch(self, job: ClaimedJob, worker: WorkerHandle) -> None:
+        try:
+            if job.kind == "batch_generate_articles":
+                self._run_batch(job)
+                return
+            message = self._prepare(job)
+        except RunError as error:
+            with self.db.write() as session:
+                self._finish_job(session, job.id, "FAILURE", traceback=str(error),
+                                 result={"article_id": job.article_id, "status": "failed", "error": str(error)})
+                if job.article_id is not None and session.get(AIArticle, job.article_id) is not None:
+                    mark_failed(session, job.article_id, str(error))
+            self.sink.emit(JobFinished(job.id, job.article_id or 0, "failed", str(error)))
+            return
+        if not worker.send(message):
+            self._hand_back([job])
+            return
+        worker.jobs.add(job.id)
+        self.inflight[job.id] = InFlight(job, worker, time.monotonic(), job.article_id)
+
+    def _share(self, settings: Any) -> Any:
+        """Each worker process gets its share of the provider's per-minute quota."""
+        if settings is None:
+            return None
+        workers = max(1, self.settings.workers)
+        return dataclasses.replace(
+            settings,
+            requests_per_minute=math.ceil(settings.requests_per_minute / workers),
+            tokens_per_minute=math.ceil(settings.tokens_per_minute / workers))
+
+    def _prepare(self, job: ClaimedJob) -> RunJob:
+        article_id = job.article_id
+        if article_id is None:
+            raise RunError(f"job #{job.id} ({job.kind}) names no article")
+        soft = self.settings.soft_time_limit_s
+        with self.db.write() as session:
+            if job.kind == "run_quality_checks":
+                return RunJob(job.id, job.kind, soft, check=self._check_request(session, article_id))
+            # The first attempt of retry_article_stage starts at the stage asked for; later
+            # attempts, like generate_article's, resume after the last checkpoint.
+            start = job.args.get("start_stage") if job.kind == "retry_article_stage" and job.attempts == 1 else None
+            request = load_run_request(session, article_id, start, job.args.get("overrides"))
+            mark_generating(session, article_id, request.brief.profile)
+        request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings))
+        return RunJob(job.id, job.kind, soft, run=request)
+
+    def _check_request(self, session: Any, article_id: int) -> CheckRequest:
+        article = session.get(AIArticle, article_id)
+        if article is None or not article.body:
+            raise RunError(f"article #{article_id} has no text to check")
+        checkpoints, _ = latest_checkpoints(session, article_id)
+        stakeholders = tuple(s.name for s in out.Perspectives.model_validate(checkpoints["perspectives"])
+                             .stakeholders) if "perspectives" in checkpoints else ()
+        profile, settings = provider_settings(profile_of(article.config), tuning=provider_tuning(session))
+        return CheckRequest(article_id, article.body, article_sources(session, article), stakeholders, profile,
+                            self._share(settings))
+
+    def _run_batch(self, job: ClaimedJob) -> None:
+        result = batch_generate_articles(self.db, job.args.get("keyword_ids", []), self.settings,
+                                         batch_id=job.batch_id, overrides=job.args.get("overrides"))
+        with self.db.write() as session:
+            self._finish_job(session, job.id, "SUCCESS", result=result.to_dict())
+
+    # ------------------------------------------------------------------ watching
+
+    def _check_workers(self) -> None:
+        for worker in list(self.pool.workers.values()):
+            if worker.process.is_alive() and not worker.lost:
+                continue
+            worker.process.join(timeout=1)
+            if worker.process.is_alive():    # its pipe broke but it lives on: end it
+                worker.process.kill()
+                worker.process.join(timeout=5)
+            self.worker_exits.append(worker.process.exitcode)
+            jobs = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight]
+            clean_exit = worker.retiring and worker.process.exitcode == 0
+            if not clean_exit:
+                log.warning("Worker %s (pid %s) exited with code %s holding %d job(s)", worker.number,
+                            worker.pid, worker.process.exitcode, len(jobs))
+                self._crashed(worker, jobs)
+            self.pool.remove(worker)
+            if not self.stopping:
+                self.pool.spawn()
+
+    def _crashed(self, worker: WorkerHandle, jobs: list[ClaimedJob]) -> None:
+        if len(jobs) == 1:
+            # Alone on its worker: the crash is this job's own; it costs an attempt.
+            job = jobs[0]
+            self.suspects.discard(job.id)
+            reason = f"the worker process crashed (exit code {worker.process.exitcode}) while running it"
+            self._failed(job, reason, job.article_id, None)
+            return
+        self.suspects.update(j.id for j in jobs)
+        self._hand_back(jobs)
+
+    def _enforce_hard_limit(self, now: float) -> None:
+        over = [f for f in self.inflight.values() if now - f.started > self.settings.hard_time_limit_s]
+        for flight in over:
+            worker = flight.worker
+            if not worker.process.is_alive():
+                continue
+            log.warning("Job %s passed the hard time limit; killing worker %s", flight.job.id, worker.number)
+            worker.process.kill()
+            worker.process.join(timeout=5)
+            self.worker_exits.append(worker.process.exitcode)
+            others = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight and j != flight.job.id]
+            self.inflight.pop(flight.job.id, None)
+            minutes = self.settings.hard_time_limit_s / 60
+            self._failed(flight.job, f"hard time limit exceeded ({minutes:g} min); the worker was replaced",
+                         flight.article_id, None, retry=False)
+            self._hand_back(others)
+            self.pool.remove(worker)
+            if not self.stopping:
+                self.pool.spawn()
+
+    def _check_cancellations(self) -> None:
+        for job_id in self.queue.revoked_among(list(self.inflight)):
+            flight = self.inflight[job_id]
+            if not flight.cancelled:
+                flight.cancelled = True
+                flight.worker.send(CancelJob(job_id))
+        revoked = set(self.queue.revoked_among([j.id for j in self.waiting_solo]))
+        self.waiting_solo = [j for j in self.waiting_solo if j.id not in revoked]
+
+    def _renew_leases(self) -> None:
+        acquire_engine_lease(self.db, self.owner, self.settings.lease_s)
+        self.queue.renew(self.owner, list(self.inflight) + [j.id for j in self.waiting_solo], self.settings.lease_s)
+
+    def summary(self) -> QueueSummary:
+        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        with self.db.read() as session:
+            articles = dict(session.execute(select(AIArticle.status, func.count()).group_by(AIArticle.status)).all())
+            tokens, cost = session.execute(
+                select(func.coalesce(func.sum(AIWorkflowLog.tokens_in + AIWorkflowLog.tokens_out), 0),
+                       func.coalesce(func.sum(AIWorkflowLog.cost_usd), 0.0))
+                .where(AIWorkflowLog.finished_at >= today)).one()
+        return QueueSummary(queued=articles.get("queued", 0), running=len(self.inflight),
+                            completed=articles.get("completed", 0), failed=articles.get("failed", 0),
+                            cancelled=articles.get("cancelled", 0), tokens=int(tokens), cost_usd=float(cost),
+                            paused=self._paused)
+
+    # ------------------------------------------------------------------ stopping
+
+    def _shutdown(self) -> None:
+        self.stopping = True
+        self._hand_back(self.waiting_solo)
+        self.waiting_solo = []
+        if not self._graceful:
+            self._kill_everything()
+            return
+        for worker in self.pool.workers.values():
+            worker.send(Shutdown())
+        deadline = time.monotonic() + self._shutdown_timeout
+        while self.inflight and time.monotonic() < deadline:
+            self._tick_draining()
+        self._kill_everything()
+
+    def _tick_draining(self) -> None:
+        messages = self._receive(self.poll_s)
+        commits = [(w, m) for w, m in messages if isinstance(m, StageCommitted)]
+        if commits:
+            self._commit_stages(commits)
+        for worker, message in messages:
+            if not isinstance(message, StageCommitted):
+                self._handle(worker, message)
+        for worker in list(self.pool.workers.values()):
+            if not worker.process.is_alive():
+                self._hand_back([self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight])
+                self.pool.remove(worker)
+
+    def _kill_everything(self) -> None:
+        self._hand_back([f.job for f in self.inflight.values() if not f.cancelled])
+        self.inflight.clear()
+        for worker in list(self.pool.workers.values()):
+            worker.send(Shutdown())
+        self.pool.stop(timeout_s=2.0)

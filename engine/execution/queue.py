@@ -1,0 +1,232 @@
+"""The durable queue: the Job table, claimed atomically, leased, and recovered after crashes.
+
+Claiming is one `UPDATE ... RETURNING` inside a `BEGIN IMMEDIATE` transaction
+(on PostgreSQL the inner SELECT adds FOR UPDATE SKIP LOCKED), highest
+priority first, then oldest. A claimed job carries a lease its dispatcher
+renews; a lease that runs out means its dispatcher died, and the job goes
+back to PENDING so its article resumes from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from engine.store.db import Database
+from engine.store.models import AIArticle, AppSetting, EngineLease, Job, utcnow
+
+ENGINE_LEASE = "dispatcher"
+PAUSED_KEY = "queue_paused"
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    args: dict[str, Any]
+    article_id: int | None
+    batch_id: str | None
+    attempts: int
+    max_retries: int
+    retry_delay_s: float
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    max_retries: int
+    retry_delay_s: float
+
+
+# The original system's retry semantics (configurable through app settings).
+DEFAULT_POLICIES = {
+    "generate_article": TaskPolicy(3, 60.0),
+    "retry_article_stage": TaskPolicy(2, 30.0),
+    "run_quality_checks": TaskPolicy(0, 0.0),
+    "batch_generate_articles": TaskPolicy(0, 0.0),
+}
+
+
+class JobQueue:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ producing
+
+    def enqueue(self, kind: str, args: dict[str, Any], *, article_id: int | None = None,
+                batch_id: str | None = None, priority: int = 0,
+                policy: TaskPolicy | None = None) -> int:
+        return self.enqueue_many([(kind, args, article_id)], batch_id=batch_id, priority=priority,
+                                 policy=policy)[0]
+
+    def enqueue_many(self, jobs: Sequence[tuple[str, dict[str, Any], int | None]], *,
+                     batch_id: str | None = None, priority: int = 0,
+                     policy: TaskPolicy | None = None) -> list[int]:
+        now = utcnow()
+        with self.db.write() as session:
+            rows = []
+            for kind, args, article_id in jobs:
+                chosen = policy or DEFAULT_POLICIES[kind]
+                rows.append(Job(kind=kind, args=args, article_id=article_id, batch_id=batch_id,
+                                priority=priority, max_retries=chosen.max_retries,
+                                retry_delay_s=chosen.retry_delay_s, enqueued_at=now))
+            session.add_all(rows)
+            session.flush()
+            return [row.id for row in rows]
+
+    # ------------------------------------------------------------------ consuming
+
+    def claim(self, owner: str, limit: int, lease_s: float) -> list[ClaimedJob]:
+        """Atomically take up to `limit` runnable jobs for `owner`."""
+        if limit <= 0:
+            return []
+        now = utcnow()
+        with self.db.write() as session:
+            runnable = (
+                select(Job.id)
+                .where(Job.status == "PENDING", or_(Job.not_before.is_(None), Job.not_before <= now))
+                .order_by(Job.priority.desc(), Job.enqueued_at, Job.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                runnable = runnable.with_for_update(skip_locked=True)
+            rows = session.execute(
+                update(Job)
+                .where(Job.id.in_(runnable.scalar_subquery()))
+                .values(status="STARTED", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s),
+                        started_at=now, attempts=Job.attempts + 1)
+                .returning(Job.id, Job.kind, Job.args, Job.article_id, Job.batch_id, Job.attempts,
+                           Job.max_retries, Job.retry_delay_s)
+            ).all()
+        claimed = [ClaimedJob(*row) for row in rows]
+        claimed.sort(key=lambda job: job.id)
+        return claimed
+
+    def renew(self, owner: str, job_ids: Sequence[int], lease_s: float) -> None:
+        if not job_ids:
+            return
+        with self.db.write() as session:
+            session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.lease_owner == owner,
+                                              Job.status == "STARTED")
+                            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)))
+
+    def recover_expired(self) -> list[int]:
+        """Jobs whose dispatcher stopped renewing go back to PENDING (their articles resume)."""
+        now = utcnow()
+        with self.db.write() as session:
+            ids = list(session.scalars(
+                update(Job).where(Job.status == "STARTED", Job.lease_expires_at < now)
+                .values(status="PENDING", lease_owner=None, lease_expires_at=None)
+                .returning(Job.id)))
+        return ids
+
+    def release(self, job_ids: Sequence[int], *, count_attempt: bool = False) -> None:
+        """Put claimed jobs back (graceful shutdown, a worker lost through no fault of theirs)."""
+        if not job_ids:
+            return
+        values: dict[str, Any] = {"status": "PENDING", "lease_owner": None, "lease_expires_at": None}
+        if not count_attempt:
+            values["attempts"] = func.max(Job.attempts - 1, 0) if self.db.is_sqlite else func.greatest(
+                Job.attempts - 1, 0)
+        with self.db.write() as session:
+            session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == "STARTED").values(**values))
+
+    # ------------------------------------------------------------------ control
+
+    def cancel(self, job_ids: Sequence[int]) -> list[int]:
+        """Revoke pending or running jobs; their articles become cancelled. Returns the ids revoked."""
+        now = utcnow()
+        with self.db.write() as session:
+            revoked = list(session.scalars(
+                update(Job).where(Job.id.in_(list(job_ids)), Job.status.in_(("PENDING", "STARTED")))
+                .values(status="REVOKED", finished_at=now, lease_owner=None).returning(Job.id)))
+            article_ids = list(session.scalars(select(Job.article_id).where(
+                Job.id.in_(revoked), Job.article_id.is_not(None))))
+            if article_ids:
+                session.execute(update(AIArticle).where(
+                    AIArticle.id.in_(article_ids), AIArticle.status.in_(("queued", "generating")))
+                    .values(status="cancelled", finished_at=now))
+        return revoked
+
+    def cancel_batch(self, batch_id: str) -> list[int]:
+        with self.db.read() as session:
+            ids = list(session.scalars(select(Job.id).where(Job.batch_id == batch_id)))
+        return self.cancel(ids)
+
+    def set_priority(self, job_ids: Sequence[int], priority: int) -> int:
+        with self.db.write() as session:
+            return session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == "PENDING")
+                                   .values(priority=priority)).rowcount
+
+    def set_paused(self, paused: bool) -> None:
+        with self.db.write() as session:
+            session.merge(AppSetting(key=PAUSED_KEY, value=paused))
+
+    def is_paused(self) -> bool:
+        with self.db.read() as session:
+            return bool(session.scalar(select(AppSetting.value).where(AppSetting.key == PAUSED_KEY)))
+
+    def revoked_among(self, job_ids: Sequence[int]) -> list[int]:
+        if not job_ids:
+            return []
+        with self.db.read() as session:
+            return list(session.scalars(select(Job.id).where(Job.id.in_(list(job_ids)), Job.status == "REVOKED")))
+
+    def purge(self, finished_before_days: float | None = None) -> int:
+        """Delete finished jobs (SUCCESS, FAILURE, REVOKED), optionally only older ones."""
+        condition = Job.status.in_(("SUCCESS", "FAILURE", "REVOKED"))
+        if finished_before_days is not None:
+            condition = and_(condition, Job.finished_at < utcnow() - timedelta(days=finished_before_days))
+        with self.db.write() as session:
+            return session.execute(delete(Job).where(condition)).rowcount
+
+    def stats(self) -> dict[str, Any]:
+        with self.db.read() as session:
+            by_status = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+            by_kind = dict(session.execute(select(Job.kind, func.count()).where(Job.status == "STARTED")
+                                           .group_by(Job.kind)).all())
+            lease = session.get(EngineLease, ENGINE_LEASE)
+            owners = list(session.scalars(select(Job.lease_owner).where(Job.status == "STARTED").distinct()))
+        return {
+            "by_status": {s: by_status.get(s, 0) for s in ("PENDING", "STARTED", "SUCCESS", "FAILURE", "REVOKED")},
+            "active_by_kind": by_kind,
+            "paused": self.is_paused(),
+            "engine": None if lease is None else {
+                "owner": lease.owner, "pid": lease.pid, "host": lease.host,
+                "expires_at": lease.expires_at.isoformat(), "alive": lease.expires_at > utcnow()},
+            "active_owners": owners,
+        }
+
+
+def engine_owner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class EngineLeaseHeld(Exception):
+    """Another dispatcher runs on this database; str() names it."""
+
+
+def acquire_engine_lease(db: Database, owner: str, ttl_s: float) -> None:
+    """Take (or renew) the one-dispatcher-per-database lease, or raise EngineLeaseHeld."""
+    now = utcnow()
+    with db.write() as session:
+        lease = session.get(EngineLease, ENGINE_LEASE)
+        if lease is not None and lease.owner != owner and lease.expires_at > now:
+            raise EngineLeaseHeld(f"the engine is already running on this database ({lease.owner}, "
+                                  f"pid {lease.pid} on {lease.host}); attaching as a viewer")
+        if lease is None:
+            lease = EngineLease(name=ENGINE_LEASE, owner=owner, pid=os.getpid(), host=socket.gethostname(),
+                                expires_at=now)
+            session.add(lease)
+        lease.owner, lease.pid, lease.host = owner, os.getpid(), socket.gethostname()
+        lease.expires_at = now + timedelta(seconds=ttl_s)
+
+
+def release_engine_lease(db: Database, owner: str) -> None:
+    with db.write() as session:
+        session.execute(delete(EngineLease).where(EngineLease.name == ENGINE_LEASE, EngineLease.owner == owner))

@@ -1,0 +1,161 @@
+"""What a stage gets to work with: the brief, earlier outputs, and a way to ask the LLM.
+
+Everything here is plain data (picklable), so a job can cross into a worker
+process as a `RunRequest` with the checkpoints it needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from engine.pipeline import prompts
+from engine.pipeline.outputs import StageOutput
+from engine.providers.base import (
+    LLMRequest,
+    LLMResult,
+    Message,
+    Provider,
+    RetryCallback,
+    RetryEvent,
+    Usage,
+)
+from engine.providers.pricing import PricingTable, cost_usd
+from engine.providers.settings import ProviderSettings
+from engine.quality.types import SourceDoc
+
+OutputT = TypeVar("OutputT", bound=StageOutput)
+Report = Callable[[float, str], None]
+IsCancelled = Callable[[], bool]
+
+
+class StageCancelled(Exception):
+    """The job was cancelled between two steps of a stage."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The generation profile (AIGenerationConfig) as plain data."""
+
+    name: str = "Default"
+    provider: str = "offline"
+    model: str = "offline"
+    stage_models: dict[str, str] = field(default_factory=dict)
+    base_url: str | None = None
+    temperature: float = 0.4
+    target_length: int = 800
+    tone: str = "neutral, factual, plain"
+    audience: str = "general local readers"
+    style_guide: str = ""
+    banned_phrases: tuple[str, ...] = ()
+    quality_gates: dict[str, Any] = field(default_factory=dict)
+    quality_weights: dict[str, Any] = field(default_factory=dict)
+    requests_per_minute: int = 0
+    tokens_per_minute: int = 0
+
+    def model_for(self, stage: str) -> str:
+        return self.stage_models.get(stage) or self.model
+
+
+@dataclass(frozen=True)
+class ArticleBrief:
+    article_id: int
+    keyword: str
+    notes: str | None
+    profile: Profile
+    sources: tuple[SourceDoc, ...]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run of the pipeline: where to start, and the checkpoints of the stages before."""
+
+    brief: ArticleBrief
+    start_index: int                         # 1..14
+    checkpoints: dict[str, dict[str, Any]]   # stage name -> checkpoint JSON, for stages < start_index
+    attempts: dict[str, int]                 # stage name -> attempt number this run will write
+    provider_settings: ProviderSettings | None = None   # None: offline
+
+
+@dataclass
+class StageContext:
+    brief: ArticleBrief
+    stage: str
+    outputs: dict[str, StageOutput]
+    provider: Provider | None
+    pricing: PricingTable | None
+    report: Report
+    is_cancelled: IsCancelled
+    local_model: bool = False
+    usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
+    model: str | None = None
+    retries: list[RetryEvent] = field(default_factory=list)
+
+    @property
+    def offline(self) -> bool:
+        return self.provider is None
+
+    def output(self, stage: str, kind: type[OutputT]) -> OutputT:
+        value = self.outputs[stage]
+        assert isinstance(value, kind), f"{stage} checkpoint is {type(value).__name__}, not {kind.__name__}"
+        return value
+
+    def check_cancelled(self) -> None:
+        if self.is_cancelled():
+            raise StageCancelled(self.stage)
+
+    async def ask(self, schema: type[OutputT], inputs: dict[str, Any], max_tokens: int = 2048,
+                  template: str | None = None) -> OutputT:
+        """One structured LLM call with this stage's prompt, the shared prefix first."""
+        assert self.provider is not None, "ask() is only for the LLM implementation"
+        self.check_cancelled()
+        profile = self.brief.profile
+        model = profile.model_for(self.stage)
+        request = LLMRequest(
+            model=model,
+            system=prompts.system_prompt(profile),
+            prefix=prompts.shared_prefix(self.brief),
+            messages=[Message("user", prompts.render(template or self.stage, profile, inputs))],
+            schema=schema,
+            max_tokens=max_tokens,
+            temperature=profile.temperature,
+            stage=self.stage,
+            article_id=self.brief.article_id,
+        )
+        result = await self.complete(request)
+        assert isinstance(result.parsed, schema)
+        return result.parsed
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        """Every LLM call of a stage goes through here, so its usage, cost and retries are counted."""
+        assert self.provider is not None
+        self.check_cancelled()
+        started = time.monotonic()
+        result = await self.provider.complete(request, on_retry=self.retries.append)
+        self.report(1.0, f"{self.stage}: answered in {time.monotonic() - started:.1f} s")
+        self.usage += result.usage
+        self.model = result.model or request.model
+        if self.pricing is not None:
+            self.cost += cost_usd(self.pricing, self.model, result.usage, local=self.local_model)
+        return result
+
+    def metered_provider(self) -> Provider:
+        """The provider as seen by the quality tools' LLM analyses: same calls, counted here."""
+        return _MeteredProvider(self)
+
+
+class _MeteredProvider(Provider):
+    def __init__(self, ctx: StageContext) -> None:
+        assert ctx.provider is not None
+        self.ctx = ctx
+        self.name = ctx.provider.name
+
+    async def complete(self, request: LLMRequest, on_retry: RetryCallback | None = None) -> LLMResult:
+        return await self.ctx.complete(request)
+
+    async def check_connection(self) -> str:
+        assert self.ctx.provider is not None
+        return await self.ctx.provider.check_connection()

@@ -1,0 +1,120 @@
+"""One async function over the stage list.
+
+`run_pipeline` knows nothing of databases, processes or Qt: it gets a
+`RunRequest` (brief + checkpoints of the stages before its start), a provider
+(None = offline), a `CheckpointWriter` that makes each stage's result durable
+before the next stage starts, and an event sink. `process_article` is the
+in-process runner that wires it to the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from engine.events import EventSink, NullSink, StageFinished, StageProgress, StageStarted
+from engine.pipeline.context import RunRequest, StageCancelled, StageContext
+from engine.pipeline.outputs import StageOutput
+from engine.pipeline.stages import STAGE_COUNT, STAGES
+from engine.providers.base import Provider, ProviderError
+from engine.providers.pricing import PricingTable
+
+log = logging.getLogger("copydesk.pipeline")
+
+# Progress messages are at most this often per article; the GUI coalesces further.
+_PROGRESS_INTERVAL_S = 0.1
+
+
+class CheckpointWriter(Protocol):
+    async def stage_finished(self, event: StageFinished) -> None:
+        """Return only once the stage's record is durable."""
+
+
+@dataclass
+class PipelineOutcome:
+    status: str                          # completed | failed | cancelled
+    outputs: dict[str, StageOutput] = field(default_factory=dict)
+    failed_stage: str | None = None
+    error: str | None = None
+
+
+def load_checkpoints(checkpoints: dict[str, dict]) -> dict[str, StageOutput]:
+    return {stage.name: stage.output.model_validate(checkpoints[stage.name])
+            for stage in STAGES if stage.name in checkpoints}
+
+
+def _readable(error: BaseException) -> str:
+    if isinstance(error, ProviderError):
+        return str(error)
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+async def run_pipeline(
+    request: RunRequest,
+    provider: Provider | None,
+    writer: CheckpointWriter,
+    *,
+    sink: EventSink | None = None,
+    pricing: PricingTable | None = None,
+    is_cancelled: Callable[[], bool] = lambda: False,
+    should_stop: Callable[[], bool] = lambda: False,
+    local_model: bool = False,
+) -> PipelineOutcome:
+    """Run stages start_index..14. `is_cancelled` aborts even inside a stage (an editor's
+    cancel); `should_stop` is checked only between stages (a graceful shutdown lets the
+    running stage finish and checkpoint)."""
+    sink = sink or NullSink()
+    article_id = request.brief.article_id
+    outputs = load_checkpoints(request.checkpoints)
+    for stage in STAGES[request.start_index - 1:]:
+        if is_cancelled() or should_stop():
+            return PipelineOutcome("cancelled", outputs)
+        attempt = request.attempts.get(stage.name, 1)
+        sink.emit(StageStarted(article_id, stage.name, stage.index, attempt))
+        last_progress = 0.0
+
+        def report(fraction: float, message: str, _index: int = stage.index, _name: str = stage.name) -> None:
+            nonlocal last_progress
+            now = time.monotonic()
+            if now - last_progress >= _PROGRESS_INTERVAL_S:
+                last_progress = now
+                overall = (_index - 1 + max(0.0, min(1.0, fraction))) / STAGE_COUNT
+                sink.emit(StageProgress(article_id, _name, _index, overall, message))
+
+        ctx = StageContext(request.brief, stage.name, outputs, provider, pricing, report, is_cancelled,
+                           local_model=local_model)
+        started = time.time()
+        try:
+            output = await stage.run(ctx)
+        except StageCancelled:
+            return PipelineOutcome("cancelled", outputs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a stage failure is recorded, never swallowed
+            message = _readable(error)
+            if not isinstance(error, ProviderError):
+                log.error("Stage %s of article %s failed:\n%s", stage.name, article_id, traceback.format_exc())
+            await writer.stage_finished(_finished(ctx, stage.index, attempt, "failed", started, None, message))
+            return PipelineOutcome("failed", outputs, stage.name, f"{stage.name}: {message}")
+        await writer.stage_finished(
+            _finished(ctx, stage.index, attempt, "completed", started, output.model_dump(mode="json"), None))
+        outputs[stage.name] = output
+    return PipelineOutcome("completed", outputs)
+
+
+def _finished(ctx: StageContext, index: int, attempt: int, status: str, started: float,
+              output: dict | None, error: str | None) -> StageFinished:
+    return StageFinished(
+        article_id=ctx.brief.article_id, stage=ctx.stage, index=index, attempt=attempt, status=status,
+        started_at=started, finished_at=time.time(), model=ctx.model if not ctx.offline else "offline",
+        tokens_in=ctx.usage.input_tokens + ctx.usage.cache_read_tokens + ctx.usage.cache_write_tokens,
+        tokens_out=ctx.usage.output_tokens, cost_usd=round(ctx.cost, 6), output=output, error=error,
+        retries=[{"attempt": r.attempt, "reason": r.reason, "delay_s": r.delay_s} for r in ctx.retries],
+    )
+

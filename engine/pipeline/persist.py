@@ -1,0 +1,255 @@
+"""Between the pipeline and the store: loading a run, committing checkpoints, finishing an article.
+
+Both the in-process runner and the dispatcher's single writer use these, so
+an article ends up the same whichever way it ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from engine.events import StageFinished
+from engine.pipeline import outputs as out
+from engine.pipeline.context import ArticleBrief, Profile, RunRequest
+from engine.pipeline.stages import STAGE_NAMES, STAGES, stage_index
+from engine.providers.settings import ProviderSettings, apply_env_overrides
+from engine.quality.types import SourceDoc
+from engine.store.db import Database
+from engine.store.models import (
+    AIArticle,
+    AIGenerationConfig,
+    AIWorkflowLog,
+    AppSetting,
+    ArticleRevision,
+    Claim,
+    QualityFinding,
+    Source,
+    utcnow,
+)
+
+
+class RunError(Exception):
+    """The article cannot be run as asked; str() is one line for the editor."""
+
+
+def profile_of(config: AIGenerationConfig) -> Profile:
+    return Profile(
+        name=config.name, provider=config.provider, model=config.model,
+        stage_models=dict(config.stage_models or {}), base_url=config.base_url,
+        temperature=config.temperature, target_length=config.target_length, tone=config.tone,
+        audience=config.audience, style_guide=config.style_guide,
+        banned_phrases=tuple(config.banned_phrases or ()), quality_gates=dict(config.quality_gates or {}),
+        quality_weights=dict(config.quality_weights or {}),
+        requests_per_minute=config.requests_per_minute, tokens_per_minute=config.tokens_per_minute,
+    )
+
+
+PROVIDER_TUNING_KEY = "provider_tuning"
+TUNABLE = ("request_timeout_s", "max_attempts", "backoff_base_s", "backoff_cap_s", "retry_after_cap_s",
+           "stream_threshold_tokens")
+
+
+def provider_tuning(session: Session) -> dict[str, Any]:
+    """Timeouts, attempts and backoff for provider calls (Settings screen; app_settings table)."""
+    stored = session.scalar(select(AppSetting.value).where(AppSetting.key == PROVIDER_TUNING_KEY)) or {}
+    return {key: value for key, value in stored.items() if key in TUNABLE}
+
+
+def provider_settings(profile: Profile, overrides: Mapping[str, str] | None = None,
+                      environ: Mapping[str, str] | None = None,
+                      tuning: Mapping[str, Any] | None = None) -> tuple[Profile, ProviderSettings]:
+    """The profile's provider, with COPYDESK_PROVIDER / _MODEL / _BASE_URL (or CLI flags) on top."""
+    settings = ProviderSettings(provider=profile.provider, model=profile.model, base_url=profile.base_url,
+                                requests_per_minute=profile.requests_per_minute,
+                                tokens_per_minute=profile.tokens_per_minute, **(tuning or {}))
+    settings = apply_env_overrides(settings, environ) if environ is not None else apply_env_overrides(settings)
+    if overrides:
+        settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+        if overrides.get("provider") and not overrides.get("model") and settings.provider != profile.provider:
+            settings = dataclasses.replace(settings, model=_default_model(settings.provider))
+    changed = (settings.provider, settings.model) != (profile.provider, profile.model)
+    profile = dataclasses.replace(profile, provider=settings.provider, model=settings.model,
+                                  base_url=settings.base_url,
+                                  # A one-run model override applies to every stage.
+                                  stage_models={} if changed else profile.stage_models)
+    return profile, settings
+
+
+def _default_model(provider: str) -> str:
+    from engine.providers.settings import DEFAULT_MODELS
+
+    return DEFAULT_MODELS[provider]
+
+
+def article_sources(session: Session, article: AIArticle) -> tuple[SourceDoc, ...]:
+    rows = session.scalars(
+        select(Source).where((Source.keyword_id == article.keyword_id) | (Source.article_id == article.id))
+        .order_by(Source.keyword_id.is_(None), Source.id)
+    ).all()
+    return tuple(SourceDoc(label=f"S{n}", title=s.title or f"Source {n}", text=s.text, url=s.url)
+                 for n, s in enumerate(rows, start=1))
+
+
+def latest_checkpoints(session: Session, article_id: int) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """The newest completed checkpoint of each stage, and the highest attempt number seen per stage."""
+    rows = session.execute(
+        select(AIWorkflowLog.stage, AIWorkflowLog.attempt, AIWorkflowLog.status, AIWorkflowLog.output)
+        .where(AIWorkflowLog.article_id == article_id).order_by(AIWorkflowLog.attempt)
+    ).all()
+    checkpoints: dict[str, dict[str, Any]] = {}
+    attempts: dict[str, int] = {}
+    for stage, attempt, status, output in rows:
+        attempts[stage] = max(attempts.get(stage, 0), attempt)
+        if status == "completed" and output is not None:
+            checkpoints[stage] = output
+    return checkpoints, attempts
+
+
+def load_run_request(session: Session, article_id: int, start_stage: str | None = None,
+                     overrides: Mapping[str, str] | None = None) -> RunRequest:
+    """What a run of this article needs. Without `start_stage`, resume after the last checkpoint."""
+    article = session.get(AIArticle, article_id)
+    if article is None:
+        raise RunError(f"no article with id {article_id}")
+    checkpoints, attempts = latest_checkpoints(session, article_id)
+    if start_stage is None:
+        start = next((s.index for s in STAGES if s.name not in checkpoints), len(STAGES) + 1)
+    else:
+        try:
+            start = stage_index(start_stage)
+        except ValueError as error:
+            raise RunError(str(error)) from None
+        missing = [name for name in STAGE_NAMES[:start - 1] if name not in checkpoints]
+        if missing:
+            raise RunError(f"cannot start at {start_stage}: {missing[0]} has no checkpoint yet; "
+                           f"start from {missing[0]} or earlier")
+    profile, settings = provider_settings(profile_of(article.config), overrides,
+                                          tuning=provider_tuning(session))
+    brief = ArticleBrief(article_id=article.id, keyword=article.keyword.keyword, notes=article.keyword.notes,
+                         profile=profile, sources=article_sources(session, article))
+    return RunRequest(
+        brief=brief,
+        start_index=start,
+        checkpoints={name: checkpoints[name] for name in STAGE_NAMES[:start - 1]},
+        attempts={name: attempts.get(name, 0) + 1 for name in STAGE_NAMES[start - 1:]},
+        provider_settings=settings,
+    )
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def record_stage(session: Session, event: StageFinished) -> bool:
+    """Commit one stage attempt. A replay of the same (article, stage, attempt) is a no-op;
+    returns False in that case."""
+    values = dict(
+        article_id=event.article_id, stage=event.stage, stage_index=event.index, attempt=event.attempt,
+        status=event.status, started_at=_utc(event.started_at), finished_at=_utc(event.finished_at),
+        duration_s=round(event.finished_at - event.started_at, 3), model=event.model,
+        tokens_in=event.tokens_in, tokens_out=event.tokens_out, cost_usd=event.cost_usd,
+        output=event.output, error=event.error, retries=event.retries,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # The datetimes go through the ORM type (naive UTC) only via the table's column types.
+    statement = insert(AIWorkflowLog).values(**values).on_conflict_do_nothing(
+        index_elements=["article_id", "stage", "attempt"])
+    inserted = session.execute(statement).rowcount == 1
+    if inserted:
+        session.execute(
+            update(AIArticle).where(AIArticle.id == event.article_id).values(
+                current_stage=event.stage, current_stage_index=event.index,
+                tokens_in=AIArticle.tokens_in + event.tokens_in,
+                tokens_out=AIArticle.tokens_out + event.tokens_out,
+                cost_usd=AIArticle.cost_usd + event.cost_usd,
+                error_log=_append_error(event) if event.status == "failed" else AIArticle.error_log,
+            ))
+    return inserted
+
+
+def _append_error(event: StageFinished) -> Any:
+    line = f"[{_utc(event.finished_at):%Y-%m-%d %H:%M:%S}] {event.stage} (attempt {event.attempt}): {event.error}"
+    return func.coalesce(AIArticle.error_log + "\n", "") + line
+
+
+def mark_generating(session: Session, article_id: int, profile: Profile) -> None:
+    article = session.get(AIArticle, article_id)
+    assert article is not None
+    article.status = "generating"
+    article.provider, article.model = profile.provider, profile.model
+    article.started_at = article.started_at or utcnow()
+    article.finished_at = None
+
+
+def mark_failed(session: Session, article_id: int, error: str, *, status: str = "failed") -> None:
+    article = session.get(AIArticle, article_id)
+    assert article is not None
+    article.status = status
+    article.finished_at = utcnow()
+    if status == "failed" and error and not (article.error_log or "").endswith(error):
+        article.error_log = f"{article.error_log}\n{error}" if article.error_log else error
+
+
+def complete_article(session: Session, article_id: int, checkpoints: Mapping[str, dict[str, Any]]) -> None:
+    """Write the finished article from its checkpoints: text, revisions, meta, scores, claims, findings."""
+    article = session.get(AIArticle, article_id)
+    assert article is not None
+    draft = out.Draft.model_validate(checkpoints["draft"])
+    revised = out.Revision.model_validate(checkpoints["revision"])
+    seo = out.SeoOptimization.model_validate(checkpoints["seo_optimization"])
+    meta = out.MetaGeneration.model_validate(checkpoints["meta_generation"])
+    final = out.Finalization.model_validate(checkpoints["finalization"])
+    numbers = session.scalar(select(func.max(ArticleRevision.number)).where(ArticleRevision.article_id == article_id))
+    number = numbers or 0
+    for author, version in (("pipeline:draft", draft), ("pipeline:revision", revised)):
+        number += 1
+        session.add(ArticleRevision(article_id=article_id, number=number, headline=version.headline,
+                                    dek=version.dek, body=version.body, author=author))
+    article.headline, article.dek, article.body = revised.headline, revised.dek, revised.body
+    article.summary, article.meta_description, article.social_copy = (
+        meta.summary, meta.meta_description, meta.social_copy)
+    article.slug, article.tags = seo.slug, list(seo.tags)
+    store_scores(session, article, final)
+    article.status = "completed"
+    article.current_stage, article.current_stage_index = STAGES[-1].name, len(STAGES)
+    article.finished_at = utcnow()
+
+
+def store_scores(session: Session, article: AIArticle, final: out.Finalization) -> None:
+    """Replace the article's scores, claims and findings with a fresh check of its current text."""
+    article.bias_score = final.bias_score
+    article.fact_check_score = final.fact_check_score
+    article.perspective_balance_score = final.perspective_balance_score
+    article.originality_score = final.originality_score
+    article.overall_quality_score = final.overall_quality_score
+    article.quality_passed = final.quality_passed
+    article.failed_gates = list(final.failed_gates)
+    session.execute(delete(Claim).where(Claim.article_id == article.id))
+    session.execute(delete(QualityFinding).where(QualityFinding.article_id == article.id))
+    session.add_all(
+        Claim(article_id=article.id, text=c.text, start=c.start, end=c.end, verdict=c.verdict,
+              evidence=c.evidence, source_label=c.source_label, reason=c.reason)
+        for c in final.fact.claims)
+    every = final.fact.findings + final.bias.findings + final.perspective.findings + final.originality.findings
+    session.add_all(
+        QualityFinding(article_id=article.id, tool=f.tool, kind=f.kind, start=f.start, end=f.end, text=f.text,
+                       severity=f.severity, explanation=f.explanation, suggestion=f.suggestion,
+                       evidence=f.evidence, source_label=f.source_label)
+        for f in every)
+
+
+def increment_retry(db: Database, article_id: int) -> None:
+    """An editor's or a task's retry of an article counts, as in the original system."""
+    with db.write() as session:
+        if session.execute(update(AIArticle).where(AIArticle.id == article_id)
+                           .values(retry_count=AIArticle.retry_count + 1)).rowcount == 0:
+            raise RunError(f"no article with id {article_id}")
