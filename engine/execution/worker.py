@@ -213,7 +213,7 @@ class Worker:
 
     async def _execute_checks(self, job: RunJob, check: CheckRequest) -> ChecksFinished:
         output = await run_checks(check.profile, check.body, list(check.sources), list(check.stakeholders),
-                                  self._provider(check.provider_settings), self.pricing)
+                                  self._provider(check.provider_settings))
         return ChecksFinished(job.job_id, check.article_id, output.model_dump(mode="json"))
 
     def _failed(self, job: RunJob, error: str) -> Any:

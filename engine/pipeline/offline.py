@@ -22,14 +22,11 @@ from engine.pipeline.text import (
     strip_citations,
     top_terms,
 )
-from engine.quality import (
-    BiasDetectionTool,
-    FactVerificationTool,
-    OriginalityChecker,
-    PerspectiveAnalyzer,
-)
-from engine.quality.facts import extract_claims
+from engine.quality.bias import BiasDetectionTool
+from engine.quality.facts import FactVerificationTool, extract_claims
+from engine.quality.originality import OriginalityChecker
 from engine.quality.overall import QualityGates, QualityWeights, score_overall
+from engine.quality.perspective import PerspectiveAnalyzer
 from engine.quality.types import (
     BiasReport,
     FactReport,

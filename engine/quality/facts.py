@@ -224,31 +224,33 @@ def evidence_candidates(claim: str, index: EvidenceIndex, cited: list[str] | Non
     return [(passage, coverage) for _, passage, coverage in ordered[:k]]
 
 
-def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Verdict | None, Passage, str]:
-    """Compare the claim's figures with the passage and the sentences either side:
-    ("contradicted", passage, reason) when a source sentence gives the same
-    quantity differently; ("unverifiable", passage, reason) when a figure of the
-    claim is not given; (None, passage, "") when every figure is confirmed."""
-    window_quantities = [(p, q) for p in index.neighbours(passage) for q in extract_quantities(p.text)]
-    unconfirmed = [q for q in extract_quantities(_clean(claim))
-                   if not any(q.same_value(w) for _, w in window_quantities)]
+def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Verdict | None, str]:
+    """Compare the claim's figures with the passage (and, for confirmation, the
+    sentences either side): ("contradicted", reason) when the passage gives the
+    same quantity differently; ("unverifiable", reason) when a figure of the
+    claim is not given; (None, "") when every figure is confirmed."""
+    window_quantities = [q for p in index.neighbours(passage) for q in extract_quantities(p.text)]
+    claim_quantities = extract_quantities(_clean(claim))
+    unconfirmed = [q for q in claim_quantities if not any(q.same_value(w) for w in window_quantities)]
+    # Only a figure of the passage that no other claim figure accounts for can
+    # conflict: "$6.1 million after a $2 million transfer" against "stands at
+    # $6.1 million" is unverifiable, not a contradiction.
+    unused = [q for q in extract_quantities(passage.text) if not any(c.same_value(q) for c in claim_quantities)]
     for q in unconfirmed:
-        conflict = _conflict(q, window_quantities, passage)
-        if conflict is not None:
-            other_passage, other = conflict
-            return ("contradicted", other_passage,
-                    f"The claim says {q.text.strip()}; {other_passage.source_label} says {other.text.strip()}.")
+        other = next((u for u in unused if q.comparable(u)), None)
+        if other is not None:
+            return "contradicted", f"The claim says {q.text.strip()}; {passage.source_label} says {other.text.strip()}."
     if unconfirmed:
         missing = ", ".join(q.text.strip() for q in unconfirmed)
-        return "unverifiable", passage, f"{passage.source_label} covers this but does not give {missing}."
-    return None, passage, ""
+        return "unverifiable", f"{passage.source_label} covers this but does not give {missing}."
+    return None, ""
 
 
 def _judge(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex) -> _Check:
     words = tokenize(claim_text)
-    verdict, evidence, reason = figure_check(claim_text, passage, index)
+    verdict, reason = figure_check(claim_text, passage, index)
     if verdict == "contradicted":
-        return _Check("contradicted", evidence, reason)
+        return _Check("contradicted", passage, reason)
     if coverage >= COVERAGE_POLARITY:
         polarity = _polarity_conflict({w.norm for w in words}, {t.norm for t in tokenize(passage.text)})
         if polarity:
@@ -275,15 +277,6 @@ def _distinctive(quantity: Quantity) -> bool:
     if quantity.kind in ("money", "percent"):
         return True
     return quantity.kind == "count" and isinstance(quantity.value, float) and abs(quantity.value) >= 10
-
-
-def _conflict(
-    claim_quantity: Quantity, window_quantities: list[tuple[Passage, Quantity]], best: Passage
-) -> tuple[Passage, Quantity] | None:
-    """A different value for the same quantity, preferring the best passage."""
-    conflicts = [(p, q) for p, q in window_quantities if claim_quantity.comparable(q)]
-    conflicts.sort(key=lambda pq: pq[0] != best)
-    return conflicts[0] if conflicts else None
 
 
 def _polarity_conflict(claim_words: set[str], passage_words: set[str]) -> str | None:

@@ -211,9 +211,9 @@ def _guarded(claim: ClaimVerdict, item: LLMClaimVerdict, passage: Passage | None
     if passage is None:
         return verdict("unverifiable", None, f"The model said {item.verdict} but cited no valid evidence passage.")
     if item.verdict == "supported":
-        figures, evidence, reason = figure_check(claim.text, passage, index)
+        figures, reason = figure_check(claim.text, passage, index)
         if figures is not None:
-            return verdict(figures, evidence, f"The model said supported, but {reason[0].lower()}{reason[1:]}")
+            return verdict(figures, passage, f"The model said supported, but {reason[0].lower()}{reason[1:]}")
     return verdict(item.verdict, passage, f"Model: {item.reason}")
 
 
