@@ -1,0 +1,93 @@
+"""Bias detection: the writer's voice only, spans that match the text, density scoring."""
+
+import pytest
+
+from engine.quality.bias import BiasDetectionTool, bias_score
+from engine.quality.lexicon import BiasLexicon
+
+tool = BiasDetectionTool()
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    report = tool.analyze(text)
+    for f in report.findings:
+        assert text[f.start:f.end] == f.text
+    return [(f.text, f.kind) for f in report.findings]
+
+
+def test_loaded_words_in_the_writers_voice_are_flagged_with_spans() -> None:
+    text = "The council's reckless plan is a boondoggle, and the embattled mayor slammed her critics."
+    report = tool.analyze(text)
+    assert {f.text for f in report.findings} >= {"reckless", "boondoggle", "embattled", "slammed"}
+    reckless = next(f for f in report.findings if f.text == "reckless")
+    assert text[reckless.start:reckless.end] == "reckless"
+    assert reckless.tool == "bias" and reckless.explanation and reckless.suggestion
+    assert report.bias_score > 20
+
+
+@pytest.mark.parametrize("text", [
+    '"This is a disaster," said Mayor Lee.',
+    "According to the union, the plan is reckless.",
+    "The plan is reckless and outrageous, council member Ray Ortega said on Tuesday.",
+    "Ortega argued that the tax break amounts to a giveaway to developers.",
+    'Mayor Dana Whitfield called the ruling "a disaster for working families."',
+    "Jane Doe, a teacher at Lincoln High, said the plan was a shameful boondoggle.",
+    "\u201cIt\u2019s a boondoggle, plain and simple,\u201d said Gary Holt, a member of the taxpayers association.",
+])
+def test_opinion_attributed_to_a_named_source_is_not_the_writers_bias(text: str) -> None:
+    report = tool.analyze(text)
+    assert report.findings == []
+    assert report.bias_score == 0
+
+
+def test_the_writers_choice_of_attribution_verb_and_label_still_count() -> None:
+    assert ("admitted", "loaded_verb") in kinds("Transit officials admitted the new schedule caused delays.")
+    assert ("radical", "label") in kinds('"The plan works," radical activist Jane Doe said.')
+
+
+def test_unnamed_crowds_are_flagged_and_their_claims_downgraded() -> None:
+    report = tool.analyze("Critics say the plan is reckless.")
+    by_text = {f.text: f for f in report.findings}
+    assert by_text["Critics say"].kind == "weasel_attribution"
+    assert by_text["reckless"].severity == "low"  # medium in the lexicon, one step down when hung on a crowd
+    assert ("Many residents believe", "weasel_attribution") in kinds("Many residents believe the council is ignoring them.")
+
+
+def test_official_terms_and_literal_senses_are_not_flagged() -> None:
+    assert kinds("The county received a federal disaster declaration after the tornadoes.") == []
+    assert kinds("The crisis line is staffed 24 hours a day.") == []
+    assert kinds("The council approved the plan even though the budget office warned of a shortfall.") == []
+
+
+def test_scare_quotes_and_exclamations() -> None:
+    assert ('"temporary"', "scare_quotes") in kinds('The county\'s "temporary" tax is now in its 12th year.')
+    assert kinds("The park reopens Saturday!")[0][1] == "sentiment_extremity"
+
+
+def test_headings_and_citation_markers_are_not_analysed() -> None:
+    text = "# A shocking, disastrous budget\n\nThe council approved the budget on Tuesday [S1]."
+    assert tool.analyze(text).findings == []
+
+
+def test_score_scales_with_density_per_sentence() -> None:
+    clean = "The council met on Tuesday and approved the minutes of its last meeting. " * 30
+    long_article = clean + "The reckless plan passed."
+    short_brief = "The reckless plan passed. The council met on Tuesday."
+    long_score = tool.analyze(long_article).bias_score
+    short_score = tool.analyze(short_brief).bias_score
+    assert 0 < long_score < 10 < short_score
+    assert bias_score(0, 10) == 0.0
+    assert bias_score(2, 1) > bias_score(2, 10)
+
+
+def test_lexicon_rejects_duplicates_and_bad_severity() -> None:
+    entry = '{ term = "bad", severity = "%s", explanation = "x", suggestion = "" }'
+    with pytest.raises(ValueError, match="severity"):
+        BiasLexicon.from_toml(f'[[category]]\nname = "c"\nentries = [{entry % "huge"}]')
+    with pytest.raises(ValueError, match="listed under both"):
+        BiasLexicon.from_toml(f'[[category]]\nname = "c"\nentries = [{entry % "low"}, {entry % "low"}]')
+
+
+def test_shipped_lexicon_entries_are_documented() -> None:
+    lexicon = BiasLexicon.load()
+    assert lexicon.size >= 150

@@ -1,0 +1,59 @@
+"""Gates and weights from the profile's JSON, the overall score and readable failures."""
+
+import pytest
+
+from engine.quality.overall import QualityGates, QualityWeights, score_overall
+
+
+def test_defaults_follow_the_design() -> None:
+    gates = QualityGates()
+    assert (gates.bias_max, gates.fact_check_min, gates.perspective_min, gates.min_perspectives, gates.overall_min) == (20, 80, 60, 2, 70)
+    assert QualityWeights().to_dict() == {"fact": 0.4, "bias": 0.25, "perspective": 0.2, "originality": 0.15}
+
+
+def test_built_from_plain_dicts_with_defaults_for_missing_keys() -> None:
+    gates = QualityGates.from_dict({"fact_check_min": 90})
+    assert gates.fact_check_min == 90 and gates.bias_max == 20
+    assert QualityGates.from_dict(None) == QualityGates()
+    assert QualityGates.from_dict(gates.to_dict()) == gates
+    assert QualityWeights.from_dict({"fact": 1, "bias": 1, "perspective": 1, "originality": 1}).fact == 1
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"fact_min": 80}, "unknown QualityGates setting"),
+    ({"bias_max": "20"}, "must be a number"),
+    ({"bias_max": 120}, "between 0 and 100"),
+    ({"min_perspectives": 1.5}, "whole number"),
+])
+def test_bad_gate_settings_say_what_is_wrong(data: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        QualityGates.from_dict(data)
+
+
+def test_bad_weights_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        QualityWeights.from_dict({"fact": 0, "bias": 0, "perspective": 0, "originality": 0})
+
+
+def test_passing_article() -> None:
+    result = score_overall(bias=10, fact=90, perspective=70, originality=95, perspectives_count=3)
+    assert result.quality_passed and result.failed_gates == []
+    assert result.overall_quality_score == round(0.4 * 90 + 0.25 * 90 + 0.2 * 70 + 0.15 * 95, 1)
+
+
+def test_each_failed_gate_has_a_readable_reason() -> None:
+    result = score_overall(bias=35, fact=72, perspective=45.25, originality=50, perspectives_count=1)
+    assert not result.quality_passed
+    assert result.failed_gates == [
+        "bias_score 35 > 20",
+        "fact_check_score 72 < 80",
+        "perspective_balance_score 45.2 < 60",
+        "perspectives 1 < 2",
+        "overall_quality_score 61.6 < 70",
+    ]
+
+
+def test_weights_are_normalised() -> None:
+    doubled = QualityWeights(fact=0.8, bias=0.5, perspective=0.4, originality=0.3)
+    assert (score_overall(10, 90, 70, 95, 3, weights=doubled).overall_quality_score
+            == score_overall(10, 90, 70, 95, 3).overall_quality_score)
