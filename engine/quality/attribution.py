@@ -51,6 +51,7 @@ VAGUE_SPEAKERS = frozenset(
     "somebody someone".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+_DETERMINERS = frozenset({"the", "a", "an", "of"})
 _APPOSITIVE_START = frozenset({"a", "an", "the", "who", "whose", "which", "its", "his", "her", "their"})
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:but|while|whereas|although)\b|\s[—–]\s")
 _VERBISH = re.compile(r"^(?:[a-z]+ed|is|are|was|were|has|have|had|will|would|can|could|plans|wants|voted)$")
@@ -106,9 +107,14 @@ def _speaker_flags(text: str, speaker: Span) -> tuple[bool, bool, str]:
     if not words:
         return False, False, ""
     pronoun = len(words) == 1 and words[0].norm in PRONOUNS
-    named = any(t.is_capitalized for t in words[1:]) or (words[0].is_capitalized and words[0].norm not in VAGUE_SPEAKERS
-                                                          and words[0].norm not in {"the", "a", "an", "some", "many"})
-    head = next((t.norm for t in words if t.norm not in {"the", "a", "an", "of"}), "")
+    # A capital after the first word is a name; the first word is capitalised
+    # anyway at a sentence start, so it counts only if it is not a determiner
+    # or a crowd word ("Residents said" is a group, "Critics say" is not).
+    first = words[0]
+    named = any(t.is_capitalized for t in words[1:]) or (
+        first.is_capitalized and first.norm not in VAGUE_SPEAKERS | _DETERMINERS
+    )
+    head = next((t.norm for t in words if t.norm not in _DETERMINERS), "")
     vague = not named and head in VAGUE_SPEAKERS
     return vague, pronoun, head
 

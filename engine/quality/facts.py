@@ -35,7 +35,16 @@ from dataclasses import dataclass
 
 from engine.quality.numbers import Quantity, extract_quantities
 from engine.quality.retrieval import EvidenceIndex, Passage
-from engine.quality.text import Layout, Span, Token, content_terms, layout, stem, tokenize
+from engine.quality.text import (
+    Layout,
+    Span,
+    Token,
+    content_terms,
+    layout,
+    mask_markdown,
+    stem,
+    tokenize,
+)
 from engine.quality.types import ClaimVerdict, FactReport, Finding, SourceDoc, Verdict
 
 COVERAGE_RELATED = 0.45
@@ -84,6 +93,12 @@ def fact_check_score(supported: int, unverifiable: int, contradicted: int) -> fl
     return 100.0 if total == 0 else round(100.0 * supported / total, 1)
 
 
+def verdicts_score(verdicts: list[ClaimVerdict]) -> float:
+    supported = sum(v.verdict == "supported" for v in verdicts)
+    contradicted = sum(v.verdict == "contradicted" for v in verdicts)
+    return fact_check_score(supported, len(verdicts) - supported - contradicted, contradicted)
+
+
 class FactVerificationTool:
     name = "fact"
 
@@ -108,11 +123,8 @@ class FactVerificationTool:
             verdicts.append(verdict)
             if span is not None and verdict.verdict != "supported":
                 findings.append(claim_finding(lay.text, span, verdict))
-        supported = sum(v.verdict == "supported" for v in verdicts)
-        contradicted = sum(v.verdict == "contradicted" for v in verdicts)
-        unverifiable = len(verdicts) - supported - contradicted
         note = "" if verdicts else "No checkable claims were found; the score is 100 by convention, not by evidence."
-        return FactReport(fact_check_score(supported, unverifiable, contradicted), verdicts, findings, note)
+        return FactReport(verdicts_score(verdicts), verdicts, findings, note)
 
 
 def claim_finding(text: str, span: Span, verdict: ClaimVerdict) -> Finding:
@@ -177,8 +189,10 @@ def _entities(words: list[Token]) -> set[str]:
 
 
 def _clean(claim: str) -> str:
-    """The claim without citation markers and Markdown emphasis."""
-    return layout(claim).masked.strip() or claim
+    """The claim without citation markers and Markdown emphasis. Not through
+    the cached `layout`: a claim string is seen once, and caching it would
+    evict the article's layout that the other tools reuse."""
+    return mask_markdown(claim)[0].strip() or claim
 
 
 def check_claim(claim: str, index: EvidenceIndex, cited: list[str] | None = None) -> _Check:

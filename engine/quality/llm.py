@@ -32,8 +32,8 @@ from engine.quality.facts import (
     cited_labels,
     claim_finding,
     evidence_candidates,
-    fact_check_score,
     figure_check,
+    verdicts_score,
 )
 from engine.quality.retrieval import EvidenceIndex, Passage
 from engine.quality.text import Span, layout, tokenize
@@ -45,6 +45,7 @@ from engine.quality.types import (
     OriginalityReport,
     PerspectiveReport,
     SourceDoc,
+    Verdict,
 )
 
 TOOL_STAGES = {
@@ -193,17 +194,14 @@ async def llm_claim_verdicts(provider: Provider, model: str, text: str, sources:
         item = by_index.get(i)
         verdicts.append(claim if item is None else _guarded(claim, item, passages.get((item.passage_id or "").strip()), index))
     findings = [claim_finding(text, Span(v.start, v.end), v) for v in verdicts if v.located and v.verdict != "supported"]
-    supported = sum(v.verdict == "supported" for v in verdicts)
-    contradicted = sum(v.verdict == "contradicted" for v in verdicts)
-    score = fact_check_score(supported, len(verdicts) - supported - contradicted, contradicted)
-    return FactReport(score, verdicts, findings, offline.note)
+    return FactReport(verdicts_score(verdicts), verdicts, findings, offline.note)
 
 
 def _guarded(claim: ClaimVerdict, item: LLMClaimVerdict, passage: Passage | None, index: EvidenceIndex) -> ClaimVerdict:
     """The model's verdict, held to the rules: no evidence passage, no support
     (and no contradiction to show the editor); figures must match the passage."""
-    def verdict(value: str, evidence: Passage | None, reason: str) -> ClaimVerdict:
-        return ClaimVerdict(claim.text, claim.start, claim.end, value,  # type: ignore[arg-type]
+    def verdict(value: Verdict, evidence: Passage | None, reason: str) -> ClaimVerdict:
+        return ClaimVerdict(claim.text, claim.start, claim.end, value,
                             evidence.text if evidence else None, evidence.source_label if evidence else None, reason)
 
     if item.verdict == "unverifiable":

@@ -49,12 +49,8 @@ class _SourceWords:
     positions: dict[str, list[int]]
 
 
-def _words(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    return tokenize(text, start, end)
-
-
 def _source_words(source: SourceDoc) -> _SourceWords:
-    tokens = _words(source.text)
+    tokens = tokenize(source.text)
     norms = [t.norm for t in tokens]
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(norms):
@@ -75,7 +71,7 @@ class OriginalityChecker:
         findings, copied, prose_words = _copied_runs(lay, indexed)
         quotes: list[QuoteCheck] = []
         for span in lay.quotes:
-            if len(_words(lay.text, span.start, span.end)) < MIN_QUOTE_WORDS:
+            if len(tokenize(lay.text, span.start, span.end)) < MIN_QUOTE_WORDS:
                 continue
             check = _check_quote(lay.text, span, indexed)
             quotes.append(check)
@@ -94,7 +90,7 @@ def _prose_segments(lay: Layout) -> list[list[Token]]:
     line between two words breaks the run, so a copied run never bridges them."""
     segments: list[list[Token]] = []
     current: list[Token] = []
-    for token in _words(lay.unquoted):
+    for token in tokenize(lay.unquoted):
         if current and _BREAKS_RUN.search(lay.masked, current[-1].end, token.start):
             segments.append(current)
             current = []
@@ -152,9 +148,9 @@ def _pieces(text: str, span: Span) -> list[list[str]]:
     pieces: list[list[str]] = []
     start = span.start
     for m in _PIECE_BREAK.finditer(text, span.start, span.end):
-        pieces.append([t.norm for t in _words(text, start, m.start())])
+        pieces.append([t.norm for t in tokenize(text, start, m.start())])
         start = m.end()
-    pieces.append([t.norm for t in _words(text, start, span.end)])
+    pieces.append([t.norm for t in tokenize(text, start, span.end)])
     return [p for p in pieces if p]
 
 
@@ -223,8 +219,8 @@ def _alignments(quote: list[str], words: _SourceWords) -> list[tuple[int, int]]:
 
 def _difference(quote: str, source: str) -> str:
     """A readable word-level diff: what the quote says where the source says something else."""
-    q = [t.norm for t in _words(quote)]
-    s = [t.norm for t in _words(source)]
+    q = [t.norm for t in tokenize(quote)]
+    s = [t.norm for t in tokenize(source)]
     changes: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, q, s, autojunk=False).get_opcodes():
         if op == "replace":
@@ -237,14 +233,14 @@ def _difference(quote: str, source: str) -> str:
 
 
 def _quote_finding(check: QuoteCheck) -> Finding:
+    source_wording = check.closest_source_text or ""
     if check.status == "misquote":
-        assert check.closest_source_text is not None  # a misquote always has its source wording
         return Finding(
             tool="originality", kind="misquote", start=check.start, end=check.end, text=check.text,
             severity="high",
-            explanation=f"The quote differs from {check.source_label}: {_difference(check.text, check.closest_source_text)}.",
-            suggestion=f"Quote the source exactly: \u201c{check.closest_source_text}\u201d",
-            evidence=check.closest_source_text, source_label=check.source_label,
+            explanation=f"The quote differs from {check.source_label}: {_difference(check.text, source_wording)}.",
+            suggestion=f"Quote the source exactly: \u201c{source_wording}\u201d",
+            evidence=source_wording, source_label=check.source_label,
         )
     return Finding(
         tool="originality", kind="unverified_quote", start=check.start, end=check.end, text=check.text,

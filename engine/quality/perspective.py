@@ -35,7 +35,15 @@ from importlib import resources
 
 from engine.quality.attribution import Attribution, attributions
 from engine.quality.text import Layout, Span, Token, content_terms, layout, stem, tokenize
-from engine.quality.types import Finding, PerspectiveReport, QuoteSpan, SourceType, Stance, Voice
+from engine.quality.types import (
+    Finding,
+    PerspectiveReport,
+    QuoteSpan,
+    Severity,
+    SourceType,
+    Stance,
+    Voice,
+)
 
 MAX_VOICES_COUNTED = 4
 MAX_TYPES_COUNTED = 3
@@ -46,7 +54,7 @@ _ROLE_CUT = re.compile(r"\b(?:who|which|that|at|on|in|during|from|after|before)\
 
 @dataclass(frozen=True)
 class _Lexicon:
-    priority: tuple[str, ...]
+    priority: tuple[SourceType, ...]
     source_types: dict[str, frozenset[str]]
     support: frozenset[str]
     oppose: frozenset[str]
@@ -188,9 +196,10 @@ def _source_type(descriptors: set[str]) -> SourceType:
     lexicon = _lexicon()
     counts = {kind: len(descriptors & words) for kind, words in lexicon.source_types.items()}
     best = max(counts.values(), default=0)
-    if best == 0:
-        return "other"
-    return next(kind for kind in lexicon.priority if counts.get(kind, 0) == best)  # type: ignore[return-value]
+    for kind in lexicon.priority:
+        if best and counts.get(kind, 0) == best:
+            return kind
+    return "other"
 
 
 def _stance(said: str) -> Stance:
@@ -273,9 +282,9 @@ def _balance_findings(lay: Layout, voices: list[Voice], drafts: list[_VoiceDraft
     return findings
 
 
-def _article_finding(kind: str, severity: str, explanation: str, suggestion: str) -> Finding:
+def _article_finding(kind: str, severity: Severity, explanation: str, suggestion: str) -> Finding:
     # An article-level finding: nothing in the text to point at, so the empty span at 0.
-    return Finding(tool="perspective", kind=kind, start=0, end=0, text="", severity=severity,  # type: ignore[arg-type]
+    return Finding(tool="perspective", kind=kind, start=0, end=0, text="", severity=severity,
                    explanation=explanation, suggestion=suggestion)
 
 

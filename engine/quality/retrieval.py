@@ -32,7 +32,6 @@ class Passage:
 
 class EvidenceIndex:
     def __init__(self, sources: list[SourceDoc]) -> None:
-        self.sources = {s.label: s for s in sources}
         self.passages: list[Passage] = []
         for source in sources:
             for i, span in enumerate(layout(source.text).sentences):

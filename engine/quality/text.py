@@ -73,9 +73,6 @@ class Layout:
     quotes: tuple[Span, ...]  # inner spans of double-quoted passages (without the marks)
     citations: tuple[tuple[Span, tuple[str, ...]], ...]  # marker span and the labels it cites
 
-    def sentence_text(self, span: Span) -> str:
-        return self.text[span.start:span.end]
-
     def in_quote(self, start: int, end: int) -> bool:
         return any(q.start <= start and end <= q.end for q in self.quotes)
 
@@ -258,12 +255,6 @@ def layout(text: str) -> Layout:
     for quote in quotes:
         _blank(unquoted, quote.start, quote.end)
     return Layout(text, masked, "".join(unquoted), tuple(sentences), tuple(quotes), tuple(find_citations(text)))
-
-
-def plain_sentences(text: str) -> list[Span]:
-    """Sentence spans of plain text (a source document): no Markdown masking
-    beyond what harmlessly matches, paragraphs split on blank lines."""
-    return list(layout(text).sentences)
 
 
 # Function words ignored by retrieval and coverage. Short on purpose: words

@@ -24,20 +24,24 @@ QuoteStatus = Literal["exact", "misquote", "not_found"]
 SEVERITY_POINTS: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 
 
+class _JSONReady:
+    """to_dict() for dataclasses whose fields are JSON types or other such dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  # only dataclasses inherit this
+
+
 def _check_choice(value: str, allowed: Any, what: str) -> None:
     if value not in get_args(allowed):
         raise ValueError(f"{what} must be one of {', '.join(get_args(allowed))}, not {value!r}")
 
 
 @dataclass(frozen=True)
-class SourceDoc:
+class SourceDoc(_JSONReady):
     label: str  # "S1", "S2", ... as cited in the draft
     title: str
     text: str
     url: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceDoc:
@@ -45,7 +49,7 @@ class SourceDoc:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(_JSONReady):
     tool: str  # "bias", "fact", "perspective", "originality"
     kind: str  # e.g. "loaded_language", "contradicted_claim", "misquote"
     start: int
@@ -66,9 +70,6 @@ class Finding:
     def points(self) -> int:
         return SEVERITY_POINTS[self.severity]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
@@ -80,7 +81,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class ClaimVerdict:
+class ClaimVerdict(_JSONReady):
     """One checkable claim. start/end locate it in the analysed text; a claim
     given by the caller that cannot be found there has start == end == -1."""
 
@@ -101,9 +102,6 @@ class ClaimVerdict:
     def located(self) -> bool:
         return self.start >= 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClaimVerdict:
         return cls(
@@ -114,7 +112,7 @@ class ClaimVerdict:
 
 
 @dataclass(frozen=True)
-class QuoteSpan:
+class QuoteSpan(_JSONReady):
     start: int
     end: int
     text: str
@@ -125,7 +123,7 @@ class QuoteSpan:
 
 
 @dataclass(frozen=True)
-class Voice:
+class Voice(_JSONReady):
     """A person, organisation or document the article attributes words or views to."""
 
     name: str
@@ -147,7 +145,7 @@ class Voice:
 
 
 @dataclass(frozen=True)
-class QuoteCheck:
+class QuoteCheck(_JSONReady):
     text: str  # the words inside the quotation marks
     start: int
     end: int
@@ -173,13 +171,10 @@ def _findings(data: dict[str, Any]) -> list[Finding]:
 
 
 @dataclass
-class BiasReport:
+class BiasReport(_JSONReady):
     bias_score: float  # 0-100, higher = more biased
     findings: list[Finding]
     sentence_count: int  # prose sentences analysed (the score's denominator)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BiasReport:
@@ -187,17 +182,11 @@ class BiasReport:
 
 
 @dataclass
-class FactReport:
+class FactReport(_JSONReady):
     fact_check_score: float  # 0-100, see engine.quality.facts.fact_check_score
     claims: list[ClaimVerdict]
     findings: list[Finding]
     note: str = ""  # says so when the score is a convention (no claims found)
-
-    def count(self, verdict: Verdict) -> int:
-        return sum(1 for c in self.claims if c.verdict == verdict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FactReport:
@@ -208,7 +197,7 @@ class FactReport:
 
 
 @dataclass
-class PerspectiveReport:
+class PerspectiveReport(_JSONReady):
     perspective_balance_score: float  # 0-100
     voices: list[Voice]
     covered: list[str]
@@ -234,14 +223,11 @@ class PerspectiveReport:
 
 
 @dataclass
-class OriginalityReport:
+class OriginalityReport(_JSONReady):
     originality_score: float  # 0-100, higher = more original
     findings: list[Finding]
     quotes: list[QuoteCheck]
     copied_word_share: float  # share of prose words (outside quotes) in verbatim runs from sources
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OriginalityReport:
@@ -252,13 +238,10 @@ class OriginalityReport:
 
 
 @dataclass(frozen=True)
-class OverallResult:
+class OverallResult(_JSONReady):
     overall_quality_score: float
     quality_passed: bool
     failed_gates: list[str]  # readable reasons, e.g. "fact_check_score 72 < 80"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OverallResult:
@@ -266,7 +249,7 @@ class OverallResult:
 
 
 @dataclass
-class QualityReport:
+class QualityReport(_JSONReady):
     bias: BiasReport
     fact: FactReport
     perspective: PerspectiveReport
