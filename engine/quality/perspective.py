@@ -84,7 +84,6 @@ def _lexicon() -> _Lexicon:
 
 @dataclass
 class _VoiceDraft:
-    key: str
     name: str
     role: str
     descriptors: set[str]  # stemmed words of the name and role, for typing and stakeholder matching
@@ -96,10 +95,11 @@ class PerspectiveAnalyzer:
     name = "perspective"
 
     def analyze(self, text: str, stakeholders: list[str] | None = None) -> PerspectiveReport:
+        stakeholders = [s.strip() for s in stakeholders or [] if s.strip()]
         lay = layout(text)
         drafts = _collect_voices(lay, attributions(text))
         voices = [self._finish(lay, d) for d in drafts]
-        covered, missing, coverage, coverage_findings = _stakeholder_coverage(lay, drafts, stakeholders or [])
+        covered, missing, coverage, coverage_findings = _stakeholder_coverage(lay, drafts, stakeholders)
         score = _score(voices, coverage if stakeholders else None)
         findings = _balance_findings(lay, voices, drafts) + coverage_findings
         return PerspectiveReport(score, voices, covered, missing, findings)
@@ -120,9 +120,8 @@ def _speaker_parts(lay: Layout, a: Attribution) -> tuple[str, str, str]:
     titles = _lexicon().titles
     runs: list[list[Token]] = []
     current: list[Token] = []
-    for i, token in enumerate(tokens):
-        is_name_word = token.is_capitalized and not (i == 0 and token.norm in titles) and token.norm not in titles
-        if is_name_word:
+    for token in tokens:
+        if token.is_capitalized and token.norm not in titles:
             current.append(token)
         elif current:
             runs.append(current)
@@ -143,8 +142,7 @@ def _speaker_parts(lay: Layout, a: Attribution) -> tuple[str, str, str]:
 
 
 def _collect_voices(lay: Layout, found: tuple[Attribution, ...]) -> list[_VoiceDraft]:
-    drafts: dict[str, _VoiceDraft] = {}
-    order: list[str] = []
+    drafts: dict[str, _VoiceDraft] = {}  # in order of first attribution
     last_key: str | None = None
     by_sentence: dict[Span, str] = {}
     for a in found:
@@ -158,10 +156,7 @@ def _collect_voices(lay: Layout, found: tuple[Attribution, ...]) -> list[_VoiceD
             key, name, role = _speaker_parts(lay, a)
             if not key:
                 continue
-            if key not in drafts:
-                drafts[key] = _VoiceDraft(key, name, role, set())
-                order.append(key)
-            draft = drafts[key]
+            draft = drafts.setdefault(key, _VoiceDraft(name, role, set()))
             if len(name) > len(draft.name):
                 draft.name = name
             if len(role) > len(draft.role):
@@ -175,7 +170,7 @@ def _collect_voices(lay: Layout, found: tuple[Attribution, ...]) -> list[_VoiceD
         by_sentence[a.sentence] = key
         last_key = key
     _attach_unattributed_quotes(lay, drafts, by_sentence)
-    return [drafts[k] for k in order]
+    return list(drafts.values())
 
 
 def _attach_unattributed_quotes(lay: Layout, drafts: dict[str, _VoiceDraft], by_sentence: dict[Span, str]) -> None:
@@ -323,8 +318,6 @@ def _stakeholder_coverage(
     text_terms = {stem(t.norm): t for t in reversed(text_tokens)}  # first mention wins
     for stakeholder in stakeholders:
         wanted = _stakeholder_terms(stakeholder) | {stem(t.norm) for t in tokenize(stakeholder) if t.is_capitalized}
-        if not wanted:
-            continue
         if any(_matches(wanted, d.descriptors) for d in drafts):
             covered.append(stakeholder)
             credit += 1.0
