@@ -2,4 +2,6 @@ import sys
 
 from app.main import main
 
-sys.exit(main())
+# The guard matters: spawned worker processes import the parent's __main__ module.
+if __name__ == "__main__":
+    sys.exit(main())

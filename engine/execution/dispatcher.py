@@ -80,6 +80,7 @@ CANCEL_CHECK_S = 0.25
 PAUSE_CHECK_S = 0.5
 SUMMARY_S = 1.0
 SHUTDOWN_GRACE_S = 30.0
+SUSPECT_AFTER_CRASHES = 2
 
 
 @dataclass
@@ -105,7 +106,8 @@ class Dispatcher:
         self.pool = LocalPool(settings.workers, settings.slots, settings.max_tasks_per_child,
                               pricing_override, log_file)
         self.inflight: dict[int, InFlight] = {}
-        self.suspects: set[int] = set()           # jobs that were on a worker that crashed
+        self.crashes: dict[int, int] = {}         # job id -> crashes it was in flight for
+        self.suspects: set[int] = set()           # jobs that will run alone next time
         self.waiting_solo: list[ClaimedJob] = []
         self.stopping = False
         self._stop_requested = threading.Event()
@@ -174,13 +176,7 @@ class Dispatcher:
     # ------------------------------------------------------------------ the loop
 
     def _tick(self) -> None:
-        messages = self._receive(self.poll_s)
-        commits = [(w, m) for w, m in messages if isinstance(m, StageCommitted)]
-        if commits:
-            self._commit_stages(commits)
-        for worker, message in messages:
-            if not isinstance(message, StageCommitted):
-                self._handle(worker, message)
+        self._process(self._receive(self.poll_s))
         self._check_workers()
         now = time.monotonic()
         self._enforce_hard_limit(now)
@@ -218,6 +214,18 @@ class Dispatcher:
                 worker.lost = True
         return messages
 
+    def _process(self, messages: list[tuple[WorkerHandle, Any]]) -> None:
+        """Commit every reported stage in one transaction, acknowledge them, then handle the
+        messages in the order they were sent (a job's stages are durable before its end is)."""
+        commits = [(w, m) for w, m in messages if isinstance(m, StageCommitted)]
+        committed = self._commit_stages(commits) if commits else set()
+        for worker, message in messages:
+            if isinstance(message, StageCommitted):
+                if id(message) in committed:
+                    self.sink.emit(message.event)
+            else:
+                self._handle(worker, message)
+
     def _handle(self, worker: WorkerHandle, message: Any) -> None:
         if isinstance(message, WorkerReady):
             worker.ready = True
@@ -242,16 +250,16 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ the single writer
 
-    def _commit_stages(self, commits: list[tuple[WorkerHandle, StageCommitted]]) -> None:
-        kept = [(w, c) for w, c in commits if (f := self.inflight.get(c.job_id)) is not None and not f.cancelled]
+    def _commit_stages(self, commits: list[tuple[WorkerHandle, StageCommitted]]) -> set[int]:
+        """Record the stages of live jobs (a cancelled job's are dropped) and acknowledge all."""
+        kept = [c for _w, c in commits if (f := self.inflight.get(c.job_id)) is not None and not f.cancelled]
         if kept:
             with self.db.write() as session:
-                for _worker, commit in kept:
+                for commit in kept:
                     record_stage(session, commit.event)
         for worker, commit in commits:
             worker.send(Ack(commit.job_id, commit.event.stage, commit.event.attempt))
-        for _worker, commit in kept:
-            self.sink.emit(commit.event)
+        return {id(c) for c in kept}
 
     def _job_finished(self, message: JobFinished) -> None:
         flight = self.inflight.pop(message.job_id, None)
@@ -260,6 +268,7 @@ class Dispatcher:
         flight.worker.jobs.discard(message.job_id)
         flight.worker.solo = False
         self.suspects.discard(message.job_id)
+        self.crashes.pop(message.job_id, None)
         job = flight.job
         if flight.cancelled or message.status == "cancelled":
             self.sink.emit(dataclasses.replace(message, status="cancelled"))
@@ -463,7 +472,12 @@ class Dispatcher:
             reason = f"the worker process crashed (exit code {worker.process.exitcode}) while running it"
             self._failed(job, reason, job.article_id, None)
             return
-        self.suspects.update(j.id for j in jobs)
+        # One crash among several jobs blames nobody; a job caught in a second one runs alone
+        # next time, so that a further crash is certainly its own.
+        for job in jobs:
+            self.crashes[job.id] = self.crashes.get(job.id, 0) + 1
+            if self.crashes[job.id] >= SUSPECT_AFTER_CRASHES:
+                self.suspects.add(job.id)
         self._hand_back(jobs)
 
     def _enforce_hard_limit(self, now: float) -> None:
@@ -529,13 +543,7 @@ class Dispatcher:
         self._kill_everything()
 
     def _tick_draining(self) -> None:
-        messages = self._receive(self.poll_s)
-        commits = [(w, m) for w, m in messages if isinstance(m, StageCommitted)]
-        if commits:
-            self._commit_stages(commits)
-        for worker, message in messages:
-            if not isinstance(message, StageCommitted):
-                self._handle(worker, message)
+        self._process(self._receive(self.poll_s))
         for worker in list(self.pool.workers.values()):
             if not worker.process.is_alive():
                 self._hand_back([self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -204,7 +205,8 @@ class JobQueue:
 
 
 def engine_owner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Unique per dispatcher, so two dispatchers in one process are told apart too."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class EngineLeaseHeld(Exception):

@@ -6,6 +6,7 @@ process as a `RunRequest` with the checkpoints it needs.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,7 +155,8 @@ class _MeteredProvider(Provider):
         self.name = ctx.provider.name
 
     async def complete(self, request: LLMRequest, on_retry: RetryCallback | None = None) -> LLMResult:
-        return await self.ctx.complete(request)
+        # The tools do not know which article they check; the request headers should.
+        return await self.ctx.complete(dataclasses.replace(request, article_id=self.ctx.brief.article_id))
 
     async def check_connection(self) -> str:
         assert self.ctx.provider is not None

@@ -61,9 +61,19 @@ def engine_factory(db: Database) -> Iterator:
     yield make
     for dispatcher in started:
         dispatcher.stop(graceful=False)
-    me = psutil.Process()
-    assert not [c for c in me.children(recursive=True) if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], \
-        "worker processes outlived the engine"
+    assert not live_workers(psutil.Process().children(recursive=True)), "worker processes outlived the engine"
+
+
+def live_workers(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Worker processes still running (multiprocessing's resource tracker is not a worker)."""
+    alive = []
+    for process in processes:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(process.cmdline()):
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
 
 
 def more_keywords(db: Database, count: int, prefix: str = "Topic") -> list[int]:
@@ -128,10 +138,11 @@ def test_second_dispatcher_attaches_as_viewer(db: Database, engine_factory) -> N
 
 def test_kill_worker_twenty_times_every_article_completes(db: Database, engine_factory,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    with FakeLLMServer(latency_s=0.05, seed=1) as fake:
+    with FakeLLMServer(latency_s=0.15, seed=1) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
         use_provider(db, "openai", fake.url_openai)
-        articles = batch(db, seed(db) + more_keywords(db, 13))
+        keywords = seed(db)
+        articles = batch(db, keywords + more_keywords(db, 33))
         dispatcher, _recorder = engine_factory(workers=2, slots=6)
         kills = 0
         deadline = time.monotonic() + 240
@@ -196,7 +207,7 @@ def test_soft_time_limit_stops_the_job_and_records_it(db: Database, engine_facto
     with FakeLLMServer(latency_s=2.5, seed=3) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
         use_provider(db, "openai", fake.url_openai)
-        articles = batch(db, seed(db)[:1], EngineSettings(generate_retries=0))
+        articles = batch(db, seed(db)[:1], EngineSettings(generate_retries=0, generate_retry_delay_s=0))
         dispatcher, _ = engine_factory(workers=1, soft_time_limit_s=1.5, hard_time_limit_s=60)
         assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=60)
     with db.read() as session:
@@ -210,9 +221,9 @@ def test_hard_time_limit_replaces_the_worker_and_requeues_the_others(db: Databas
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", HOOKS + os.pathsep + os.environ.get("PYTHONPATH", ""))
     monkeypatch.setenv("COPYDESK_TEST_BLOCK", "Stuck")
-    stuck = more_keywords(db, 1, prefix="Stuck")
     others = seed(db)[:3]
-    articles = batch(db, stuck + others, EngineSettings(generate_retries=0))
+    stuck = more_keywords(db, 1, prefix="Stuck")
+    articles = batch(db, stuck + others, EngineSettings(generate_retries=0, generate_retry_delay_s=0))
     dispatcher, _ = engine_factory(workers=1, slots=4, soft_time_limit_s=2, hard_time_limit_s=4)
     assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=90)
     result = statuses(db, articles)
@@ -235,8 +246,9 @@ def test_poison_job_fails_after_its_budget_while_others_flow(db: Database, engin
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", HOOKS + os.pathsep + os.environ.get("PYTHONPATH", ""))
     monkeypatch.setenv("COPYDESK_TEST_POISON", "Poison")
+    others = seed(db)
     poison = more_keywords(db, 1, prefix="Poison")
-    articles = batch(db, poison + seed(db), EngineSettings(generate_retries=2))
+    articles = batch(db, poison + others, EngineSettings(generate_retries=2, generate_retry_delay_s=0.2))
     dispatcher, _ = engine_factory(workers=2, slots=4)
     assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=180)
     result = statuses(db, articles)
@@ -296,7 +308,7 @@ def test_killing_the_engine_process_resumes_after_the_lease(home: Path, monkeypa
                 engine.kill()
         killed_at = time.monotonic()
         psutil.wait_procs(children, timeout=5)     # orphaned workers notice and exit
-        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert not live_workers(children)
         with db.read() as session:
             done_before = set(session.execute(select(AIWorkflowLog.article_id, AIWorkflowLog.stage)
                                               .where(AIWorkflowLog.status == "completed")).all())
