@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,7 +52,7 @@ def json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import articles, jobs, keywords, misc
+    from app.cli import articles, jobs, keywords, misc, quality
 
     parser = argparse.ArgumentParser(
         prog="copydesk",
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data folder (database, logs, exports); default COPYDESK_HOME or the user data dir")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = home_option()
-    for module in (keywords, articles, jobs, misc):
+    for module in (keywords, articles, jobs, quality, misc):
         module.register(commands, common)
     return parser
 
@@ -86,6 +87,11 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         error_console().print("copydesk: interrupted", markup=False)
         return 130
+    except Exception as error:  # a bug: one line for the user, the traceback in the log
+        logging.getLogger("copydesk.cli").exception("copydesk %s failed", " ".join(argv))
+        error_console().print(f"copydesk: internal error: {type(error).__name__}: {error} "
+                              f"(the traceback is in the log file)", markup=False)
+        return 70
 
 
 @contextmanager

@@ -37,7 +37,6 @@ from engine.events import (
 from engine.execution.messages import (
     Ack,
     CancelJob,
-    CheckRequest,
     ChecksFinished,
     RunJob,
     Shutdown,
@@ -58,15 +57,12 @@ from engine.execution.tasks import batch_generate_articles
 from engine.pipeline import outputs as out
 from engine.pipeline.persist import (
     RunError,
-    article_sources,
     complete_article,
     latest_checkpoints,
+    load_check_request,
     load_run_request,
     mark_failed,
     mark_generating,
-    profile_of,
-    provider_settings,
-    provider_tuning,
     record_stage,
     store_scores,
 )
@@ -417,7 +413,9 @@ class Dispatcher:
         soft = self.settings.soft_time_limit_s
         with self.db.write() as session:
             if job.kind == "run_quality_checks":
-                return RunJob(job.id, job.kind, soft, check=self._check_request(session, article_id))
+                check = load_check_request(session, article_id)
+                return RunJob(job.id, job.kind, soft,
+                              check=dataclasses.replace(check, provider_settings=self._share(check.provider_settings)))
             # The first attempt of retry_article_stage starts at the stage asked for; later
             # attempts, like generate_article's, resume after the last checkpoint.
             start = job.args.get("start_stage") if job.kind == "retry_article_stage" and job.attempts == 1 else None
@@ -425,17 +423,6 @@ class Dispatcher:
             mark_generating(session, article_id, request.brief.profile)
         request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings))
         return RunJob(job.id, job.kind, soft, run=request)
-
-    def _check_request(self, session: Any, article_id: int) -> CheckRequest:
-        article = session.get(AIArticle, article_id)
-        if article is None or not article.body:
-            raise RunError(f"article #{article_id} has no text to check")
-        checkpoints, _ = latest_checkpoints(session, article_id)
-        stakeholders = tuple(s.name for s in out.Perspectives.model_validate(checkpoints["perspectives"])
-                             .stakeholders) if "perspectives" in checkpoints else ()
-        profile, settings = provider_settings(profile_of(article.config), tuning=provider_tuning(session))
-        return CheckRequest(article_id, article.body, article_sources(session, article), stakeholders, profile,
-                            self._share(settings))
 
     def _run_batch(self, job: ClaimedJob) -> None:
         result = batch_generate_articles(self.db, job.args.get("keyword_ids", []), self.settings,

@@ -9,21 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.pipeline.context import Profile, RunRequest
-from engine.providers.settings import ProviderSettings
-from engine.quality.types import SourceDoc
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    """run_quality_checks: the checking stages on an article's current text."""
-
-    article_id: int
-    body: str
-    sources: tuple[SourceDoc, ...]
-    stakeholders: tuple[str, ...]
-    profile: Profile
-    provider_settings: ProviderSettings | None
+from engine.pipeline.context import CheckRequest, RunRequest
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,18 @@ class RunRequest:
     provider_settings: ProviderSettings | None = None   # None: offline
 
 
+@dataclass(frozen=True)
+class CheckRequest:
+    """run_quality_checks: the checking stages on an article's current text."""
+
+    article_id: int
+    body: str
+    sources: tuple[SourceDoc, ...]
+    stakeholders: tuple[str, ...]
+    profile: Profile
+    provider_settings: ProviderSettings | None
+
+
 @dataclass
 class StageContext:
     brief: ArticleBrief

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.events import StageFinished
 from engine.pipeline import outputs as out
-from engine.pipeline.context import ArticleBrief, Profile, RunRequest
+from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
 from engine.pipeline.stages import STAGE_NAMES, STAGES, stage_index
 from engine.providers.settings import ProviderSettings, apply_env_overrides
 from engine.quality.types import SourceDoc
@@ -253,3 +253,17 @@ def increment_retry(db: Database, article_id: int) -> None:
         if session.execute(update(AIArticle).where(AIArticle.id == article_id)
                            .values(retry_count=AIArticle.retry_count + 1)).rowcount == 0:
             raise RunError(f"no article with id {article_id}")
+
+
+def load_check_request(session: Session, article_id: int, overrides: Mapping[str, str] | None = None) -> CheckRequest:
+    """What run_quality_checks needs: the article's current text, its sources, its stakeholders."""
+    article = session.get(AIArticle, article_id)
+    if article is None:
+        raise RunError(f"no article with id {article_id}")
+    if not article.body:
+        raise RunError(f"article #{article_id} has no text to check yet")
+    checkpoints, _ = latest_checkpoints(session, article_id)
+    stakeholders = tuple(s.name for s in out.Perspectives.model_validate(checkpoints["perspectives"]).stakeholders
+                         ) if "perspectives" in checkpoints else ()
+    profile, settings = provider_settings(profile_of(article.config), overrides, tuning=provider_tuning(session))
+    return CheckRequest(article_id, article.body, article_sources(session, article), stakeholders, profile, settings)

@@ -1,0 +1,142 @@
+"""`copydesk check ARTICLE_ID` and `copydesk analyze FILE.md`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.cli import CommandError, console, json_option, opened, print_json
+from engine.articles import article_detail
+from engine.pipeline import outputs as out
+from engine.pipeline.checks import run_checks
+from engine.pipeline.persist import (
+    RunError,
+    load_check_request,
+    profile_of,
+    provider_settings,
+    store_scores,
+)
+from engine.providers import make_provider
+from engine.providers.base import ProviderError
+from engine.providers.settings import PROVIDER_NAMES
+from engine.quality.types import SourceDoc
+from engine.source_material import SourceMaterialError, source_from_file
+from engine.store.models import AIArticle, AIGenerationConfig
+
+MAX_ANALYZE_BYTES = 2_000_000
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    check = commands.add_parser("check", parents=[common], help="re-run the quality checks on an article's text")
+    check.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    json_option(check)
+    check.set_defaults(handler=_check)
+
+    analyze = commands.add_parser("analyze", parents=[common],
+                                  help="score any Markdown text against source files (bias, facts, voices, quotes)")
+    analyze.add_argument("file", type=Path, metavar="FILE.md")
+    analyze.add_argument("--source", type=Path, action="append", default=[], metavar="FILE",
+                         help="a source file the text may cite as [S1], [S2]... (repeatable, in order)")
+    analyze.add_argument("--provider", choices=PROVIDER_NAMES, help="add an LLM's analysis (default: offline only)")
+    analyze.add_argument("--model", help="model for --provider")
+    json_option(analyze)
+    analyze.set_defaults(handler=_analyze)
+
+
+async def _checked(request: Any) -> out.Finalization:
+    provider = make_provider(request.provider_settings) if request.provider_settings else None
+    try:
+        return await run_checks(request.profile, request.body, list(request.sources), list(request.stakeholders),
+                                provider)
+    finally:
+        if provider is not None:
+            await provider.aclose()
+
+
+def _check(args: argparse.Namespace) -> int:
+    with opened(args) as context:
+        try:
+            with context.db.read() as session:
+                request = load_check_request(session, args.article_id)
+            final = asyncio.run(_checked(request))
+        except (RunError, ProviderError) as error:
+            raise CommandError(str(error)) from None
+        with context.db.write() as session:
+            article = session.get(AIArticle, args.article_id)
+            assert article is not None
+            store_scores(session, article, final)
+        detail = article_detail(context.db, args.article_id)
+    report = {key: detail[key] for key in ("id", "bias_score", "fact_check_score", "perspective_balance_score",
+                                           "originality_score", "overall_quality_score", "quality_passed",
+                                           "failed_gates", "claims", "findings")}
+    _print_report(report, args.json)
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    try:
+        if args.file.stat().st_size > MAX_ANALYZE_BYTES:
+            raise CommandError(f"{args.file} is larger than 2 MB; analyze one article at a time")
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+    if not text.strip():
+        raise CommandError(f"{args.file} is empty")
+    try:
+        sources = tuple(SourceDoc(label=f"S{n}", title=m.title, text=m.text)
+                        for n, m in enumerate((source_from_file(p) for p in args.source), start=1))
+    except SourceMaterialError as error:
+        raise CommandError(str(error)) from None
+    overrides = {k: v for k, v in (("provider", args.provider), ("model", args.model)) if v}
+    with opened(args) as context, context.db.read() as session:
+        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+        assert config is not None
+        profile, settings = provider_settings(profile_of(config), overrides)
+    if not args.provider:
+        settings = None   # editors' copy is checked offline unless they ask for a model
+    from engine.pipeline.context import CheckRequest
+
+    request = CheckRequest(0, text, sources, (), profile, settings)
+    try:
+        final = asyncio.run(_checked(request))
+    except ProviderError as error:
+        raise CommandError(str(error)) from None
+    findings = final.fact.findings + final.bias.findings + final.perspective.findings + final.originality.findings
+    report = {
+        "file": str(args.file), "sources": [{"label": s.label, "title": s.title} for s in sources],
+        "bias_score": final.bias_score, "fact_check_score": final.fact_check_score,
+        "perspective_balance_score": final.perspective_balance_score, "originality_score": final.originality_score,
+        "overall_quality_score": final.overall_quality_score, "quality_passed": final.quality_passed,
+        "failed_gates": final.failed_gates, "perspectives_covered": final.perspectives_covered,
+        "claims": [c.to_dict() for c in final.fact.claims],
+        "findings": [f.to_dict() for f in sorted(findings, key=lambda f: (f.start, f.end))],
+    }
+    _print_report(report, args.json)
+    return 0
+
+
+def _print_report(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(report)
+        return
+    out_ = console()
+    verdict = "PASSED" if report["quality_passed"] else "FAILED: " + "; ".join(report["failed_gates"])
+    out_.print(f"bias {report['bias_score']:.0f}  fact-check {report['fact_check_score']:.0f}  "
+               f"perspective {report['perspective_balance_score']:.0f}  originality "
+               f"{report['originality_score']:.0f}  overall {report['overall_quality_score']:.0f}  {verdict}",
+               markup=False)
+    if report["claims"]:
+        out_.print("\nClaims:", markup=False)
+    for claim in report["claims"]:
+        verdict_now = claim.get("effective_verdict") or claim["verdict"]
+        source = f" [{claim['source_label']}]" if claim.get("source_label") else ""
+        out_.print(f"  {verdict_now:<13} {claim['text']}{source}", markup=False)
+    if report["findings"]:
+        out_.print("\nFindings:", markup=False)
+    for finding in report["findings"]:
+        out_.print(f"  {finding['severity']:<6} {finding['tool']}/{finding['kind']} @{finding['start']}-"
+                   f"{finding['end']} {finding['text']!r}: {finding['explanation']}", markup=False)
