@@ -63,3 +63,18 @@ class CLI:
 @pytest.fixture
 def cli(home: Path) -> CLI:
     return CLI(home)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging() -> Iterator[None]:
+    """AppContext.open configures the "copydesk" logger; undo it so tests stay independent."""
+    import logging
+
+    logger = logging.getLogger("copydesk")
+    level, handlers = logger.level, list(logger.handlers)
+    yield
+    for handler in logger.handlers:
+        if handler not in handlers:
+            handler.close()
+    logger.handlers[:] = handlers
+    logger.setLevel(level)

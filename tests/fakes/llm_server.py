@@ -293,6 +293,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silence per-request stderr lines; `requests` is the record."""
 
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        """GET /stats: request counts, for benchmarks that run the server in its own process."""
+        if self.path.split("?", 1)[0] != "/stats":
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        records = self.fake.requests
+        self._send_json(200, {"requests": len(records), "ok": sum(1 for r in records if r.status == 200),
+                              "faults": sum(1 for r in records if r.fault)})
+
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
