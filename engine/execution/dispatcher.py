@@ -63,7 +63,7 @@ from engine.pipeline.persist import (
     load_run_request,
     mark_failed,
     mark_generating,
-    record_stage,
+    record_stages,
     store_scores,
 )
 from engine.store.db import Database
@@ -77,6 +77,7 @@ PAUSE_CHECK_S = 0.5
 SUMMARY_S = 1.0
 SHUTDOWN_GRACE_S = 30.0
 SUSPECT_AFTER_CRASHES = 2
+EMPTY_QUEUE_RECHECK_S = 0.25
 
 
 @dataclass
@@ -108,9 +109,10 @@ class Dispatcher:
         self.stopping = False
         self._stop_requested = threading.Event()
         self._graceful = True
+        self._shutdown_timeout = SHUTDOWN_GRACE_S
         self._thread: threading.Thread | None = None
         self._paused = False
-        self._last = {"cancel": 0.0, "pause": 0.0, "summary": 0.0, "renew": 0.0, "recover": 0.0}
+        self._last = {"cancel": 0.0, "pause": 0.0, "summary": 0.0, "renew": 0.0, "recover": 0.0, "empty": 0.0}
         self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
 
     # ------------------------------------------------------------------ life cycle
@@ -251,8 +253,7 @@ class Dispatcher:
         kept = [c for _w, c in commits if (f := self.inflight.get(c.job_id)) is not None and not f.cancelled]
         if kept:
             with self.db.write() as session:
-                for commit in kept:
-                    record_stage(session, commit.event)
+                record_stages(session, [commit.event for commit in kept])
         for worker, commit in commits:
             worker.send(Ack(commit.job_id, commit.event.stage, commit.event.attempt))
         return {id(c) for c in kept}
@@ -354,9 +355,13 @@ class Dispatcher:
     def _claim(self) -> None:
         workers = self._capacity()
         free = sum(max(0, self.settings.slots - len(w.jobs)) for w in workers)
-        if free <= 0:
+        # An empty queue is asked again only every EMPTY_QUEUE_RECHECK_S, not on every tick.
+        if free <= 0 or time.monotonic() - self._last["empty"] < EMPTY_QUEUE_RECHECK_S:
             return
-        for job in self.queue.claim(self.owner, free, self.settings.lease_s):
+        claimed = self.queue.claim(self.owner, free, self.settings.lease_s)
+        if len(claimed) < free:
+            self._last["empty"] = time.monotonic()
+        for job in claimed:
             if job.id in self.suspects:
                 self.waiting_solo.append(job)
                 continue

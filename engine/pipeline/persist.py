@@ -7,11 +7,11 @@ an article ends up the same whichever way it ran.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -148,37 +148,57 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def record_stage(session: Session, event: StageFinished) -> bool:
-    """Commit one stage attempt. A replay of the same (article, stage, attempt) is a no-op;
-    returns False in that case."""
-    values = dict(
-        article_id=event.article_id, stage=event.stage, stage_index=event.index, attempt=event.attempt,
-        status=event.status, started_at=_utc(event.started_at), finished_at=_utc(event.finished_at),
-        duration_s=round(event.finished_at - event.started_at, 3), model=event.model,
-        tokens_in=event.tokens_in, tokens_out=event.tokens_out, cost_usd=event.cost_usd,
-        output=event.output, error=event.error, retries=event.retries,
-    )
+_LOG_TABLE = AIWorkflowLog.__table__
+_ARTICLE_TABLE = AIArticle.__table__
+# One statement each, compiled once and run with many parameter sets: the single writer
+# records every stage a tick brings in a couple of executemany calls.
+_ADD_TOTALS = (
+    update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == bindparam("aid")).values(
+        current_stage=bindparam("stage"), current_stage_index=bindparam("stage_index"),
+        tokens_in=_ARTICLE_TABLE.c.tokens_in + bindparam("tin"),
+        tokens_out=_ARTICLE_TABLE.c.tokens_out + bindparam("tout"),
+        cost_usd=_ARTICLE_TABLE.c.cost_usd + bindparam("cost"))
+)
+
+
+def record_stages(session: Session, events: Sequence[StageFinished]) -> int:
+    """Commit stage attempts. A replay of an (article, stage, attempt) already recorded is a
+    no-op, so a re-sent event can never write a checkpoint twice. Returns how many were new."""
+    keys = {(e.article_id, e.stage, e.attempt) for e in events}
+    existing = set(session.execute(
+        select(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt)
+        .where(tuple_(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt).in_(list(keys)))
+    ).all()) if keys else set()
+    fresh: dict[tuple[int, str, int], StageFinished] = {}
+    for event in events:
+        key = (event.article_id, event.stage, event.attempt)
+        if key not in existing:
+            fresh.setdefault(key, event)
+    if not fresh:
+        return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # The datetimes go through the ORM type (naive UTC) only via the table's column types.
-    statement = insert(AIWorkflowLog).values(**values).on_conflict_do_nothing(
-        index_elements=["article_id", "stage", "attempt"])
-    inserted = session.execute(statement).rowcount == 1
-    if inserted:
-        session.execute(
-            update(AIArticle).where(AIArticle.id == event.article_id).values(
-                current_stage=event.stage, current_stage_index=event.index,
-                tokens_in=AIArticle.tokens_in + event.tokens_in,
-                tokens_out=AIArticle.tokens_out + event.tokens_out,
-                cost_usd=AIArticle.cost_usd + event.cost_usd,
-                error_log=_append_error(event) if event.status == "failed" else AIArticle.error_log,
-            ))
-    return inserted
+    statement = insert(_LOG_TABLE).on_conflict_do_nothing(index_elements=["article_id", "stage", "attempt"])
+    session.execute(statement, [
+        dict(article_id=e.article_id, stage=e.stage, stage_index=e.index, attempt=e.attempt, status=e.status,
+             started_at=_utc(e.started_at), finished_at=_utc(e.finished_at),
+             duration_s=round(e.finished_at - e.started_at, 3), model=e.model, tokens_in=e.tokens_in,
+             tokens_out=e.tokens_out, cost_usd=e.cost_usd, output=e.output, error=e.error, retries=e.retries)
+        for e in fresh.values()])
+    session.execute(_ADD_TOTALS, [
+        dict(aid=e.article_id, stage=e.stage, stage_index=e.index, tin=e.tokens_in, tout=e.tokens_out,
+             cost=e.cost_usd)
+        for e in sorted(fresh.values(), key=lambda e: e.index)])
+    for event in fresh.values():
+        if event.status == "failed":
+            session.execute(update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == event.article_id)
+                            .values(error_log=_append_error(event)))
+    return len(fresh)
 
 
 def _append_error(event: StageFinished) -> Any:
     line = f"[{_utc(event.finished_at):%Y-%m-%d %H:%M:%S}] {event.stage} (attempt {event.attempt}): {event.error}"
-    return func.coalesce(AIArticle.error_log + "\n", "") + line
+    return func.coalesce(_ARTICLE_TABLE.c.error_log + "\n", "") + line
 
 
 def mark_generating(session: Session, article_id: int, profile: Profile) -> None:

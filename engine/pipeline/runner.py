@@ -17,7 +17,7 @@ from engine.pipeline.persist import (
     load_run_request,
     mark_failed,
     mark_generating,
-    record_stage,
+    record_stages,
 )
 from engine.providers import make_provider
 from engine.providers.base import Provider, ProviderError
@@ -33,7 +33,7 @@ class DatabaseCheckpointWriter:
 
     async def stage_finished(self, event: StageFinished) -> None:
         with self.db.write() as session:
-            record_stage(session, event)
+            record_stages(session, [event])
 
 
 def finish_article(db: Database, article_id: int, outcome: PipelineOutcome) -> None:

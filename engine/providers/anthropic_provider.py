@@ -3,6 +3,7 @@ call, the shared prefix marked for prompt caching."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -25,6 +26,12 @@ from engine.providers.settings import ProviderSettings
 
 ANTHROPIC_HOST = "api.anthropic.com"
 CACHE_CONTROL = {"type": "ephemeral"}
+
+
+@functools.cache
+def _input_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """Built once per output model; pydantic regenerates the schema on every call."""
+    return schema.model_json_schema()
 
 
 def _tool_name(schema: type[BaseModel]) -> str:
@@ -88,7 +95,7 @@ class AnthropicProvider(RemoteProvider):
             kwargs["tools"] = [{
                 "name": tool_name,
                 "description": f"Submit the answer as a {request.schema.__name__} object.",
-                "input_schema": request.schema.model_json_schema(),
+                "input_schema": _input_schema(request.schema),
             }]
             kwargs["tool_choice"] = {"type": "tool", "name": tool_name}
 

@@ -65,6 +65,12 @@ class _ScriptedFault:
     seconds: float
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 refuses connections when a worker pool opens
+    # dozens at once; a real API accepts them.
+    request_queue_size = 256
+
+
 class FakeLLMServer:
     def __init__(
         self,
@@ -101,7 +107,7 @@ class FakeLLMServer:
 
     def start(self) -> FakeLLMServer:
         self._stop.clear()
-        self._httpd = ThreadingHTTPServer((self._host, self._port), _Handler)
+        self._httpd = _Server((self._host, self._port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
