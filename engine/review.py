@@ -1,0 +1,165 @@
+"""What an editor does with a finished article: decide, correct, edit, export, publish.
+
+Every decision records who and when; an edit adds a revision (nothing is
+overwritten) and the article's checks are run again on the new text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from sqlalchemy import func, select
+
+from engine.articles import ArticleError, article_detail
+from engine.store.db import Database
+from engine.store.models import VERDICTS, AIArticle, ArticleRevision, Claim, utcnow
+
+EXPORT_FORMATS = ("md", "html", "json")
+# Review transitions: pending_review -> approved | rejected, approved -> published; an editor
+# may change their mind between approved and rejected, but a published article stays published.
+_ALLOWED = {
+    "approved": ("pending_review", "rejected", "approved"),
+    "rejected": ("pending_review", "approved", "rejected"),
+    "pending_review": ("approved", "rejected"),
+    "published": ("approved",),
+}
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+class ReviewError(ArticleError):
+    """A review action that cannot be done; str() is one line."""
+
+
+def _completed(session: Any, article_id: int) -> AIArticle:
+    article = session.get(AIArticle, article_id)
+    if article is None:
+        raise ReviewError(f"no article with id {article_id}")
+    if article.status != "completed":
+        raise ReviewError(f"article #{article_id} is {article.status}; only completed articles are reviewed")
+    return article
+
+
+def set_review_status(db: Database, article_id: int, to_status: str, *, editor: str,
+                      reason: str | None = None) -> str:
+    """Move an article through review; returns the previous review status (for undo)."""
+    if to_status not in _ALLOWED:
+        raise ReviewError(f"unknown review status {to_status!r}")
+    with db.write() as session:
+        article = _completed(session, article_id)
+        previous = article.review_status
+        if previous not in _ALLOWED[to_status]:
+            raise ReviewError(f"article #{article_id} is {previous.replace('_', ' ')}; it cannot become "
+                              f"{to_status.replace('_', ' ')}")
+        article.review_status = to_status
+        article.reviewed_by, article.reviewed_at = editor, utcnow()
+        article.review_reason = reason if to_status == "rejected" else None
+        if to_status == "published":
+            article.published_at = utcnow()
+        return previous
+
+
+def override_claim(db: Database, claim_id: int, verdict: str | None, *, editor: str) -> None:
+    """An editor's verdict on a claim (None clears it), recorded with who and when."""
+    if verdict is not None and verdict not in VERDICTS:
+        raise ReviewError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    with db.write() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise ReviewError(f"no claim with id {claim_id}")
+        claim.override_verdict = verdict
+        claim.override_by = editor if verdict else None
+        claim.override_at = utcnow() if verdict else None
+
+
+def save_edit(db: Database, article_id: int, *, headline: str, dek: str, body: str, editor: str,
+              note: str | None = None) -> int:
+    """Store an editor's version as a new revision and make it the article's text.
+
+    Returns the revision number. The caller queues run_quality_checks so the scores
+    describe the text the editor will publish.
+    """
+    if not body.strip():
+        raise ReviewError("the article body is empty")
+    if not headline.strip():
+        raise ReviewError("the headline is empty")
+    with db.write() as session:
+        article = _completed(session, article_id)
+        if article.review_status == "published":
+            raise ReviewError(f"article #{article_id} is published; it can no longer be edited")
+        number = (session.scalar(select(func.max(ArticleRevision.number))
+                                 .where(ArticleRevision.article_id == article_id)) or 0) + 1
+        session.add(ArticleRevision(article_id=article_id, number=number, headline=headline.strip(),
+                                    dek=dek.strip(), body=body, author=editor, note=note))
+        article.headline, article.dek, article.body = headline.strip(), dek.strip(), body
+        article.review_status = "pending_review"
+        return number
+
+
+def revisions(db: Database, article_id: int) -> list[dict[str, Any]]:
+    with db.read() as session:
+        rows = session.scalars(select(ArticleRevision).where(ArticleRevision.article_id == article_id)
+                               .order_by(ArticleRevision.number))
+        return [{"number": r.number, "author": r.author, "created_at": r.created_at.isoformat(),
+                 "headline": r.headline, "note": r.note, "body": r.body} for r in rows]
+
+
+def render_html(markdown: str) -> str:
+    """Markdown to sanitised HTML (nh3): what the Review screen shows and HTML exports contain."""
+    return nh3.clean(_markdown.render(markdown or ""))
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content: str
+
+
+def export_article(db: Database, article_id: int, fmt: str) -> Export:
+    if fmt not in EXPORT_FORMATS:
+        raise ReviewError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    data = article_detail(db, article_id)
+    if data["status"] != "completed":
+        raise ReviewError(f"article #{article_id} is {data['status']}; only completed articles are exported")
+    stem = data["slug"] or re.sub(r"[^a-z0-9]+", "-", (data["headline"] or "article").lower()).strip("-")
+    stem = f"{article_id}-{stem}"
+    if fmt == "json":
+        fields = ("id", "keyword", "headline", "dek", "body", "summary", "meta_description", "social_copy",
+                  "slug", "tags", "bias_score", "fact_check_score", "perspective_balance_score",
+                  "originality_score", "overall_quality_score", "quality_passed", "failed_gates",
+                  "review_status", "reviewed_by", "reviewed_at", "published_at", "claims", "findings")
+        return Export(f"{stem}.json", json.dumps({k: data[k] for k in fields}, indent=2, ensure_ascii=False))
+    front = f"# {data['headline']}\n\n" + (f"*{data['dek']}*\n\n" if data["dek"] else "")
+    markdown = front + (data["body"] or "")
+    if fmt == "md":
+        return Export(f"{stem}.md", markdown)
+    title = nh3.clean_text(data["headline"] or "")
+    meta = nh3.clean_text(data["meta_description"] or "")
+    page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+            f"<meta name=\"description\" content=\"{meta}\"></head>\n<body>\n{render_html(markdown)}</body></html>\n")
+    return Export(f"{stem}.html", page)
+
+
+def write_export(db: Database, article_id: int, fmt: str, folder: Path) -> Path:
+    export = export_article(db, article_id, fmt)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / export.filename
+    temporary = target.with_suffix(target.suffix + ".part")
+    temporary.write_text(export.content, encoding="utf-8")
+    temporary.replace(target)   # a crash never leaves half a file under the real name
+    return target
+
+
+def publish(db: Database, article_id: int, folder: Path, *, editor: str, fmt: str = "html") -> Path:
+    """Mark an approved article published and write its export into the publish folder."""
+    with db.read() as session:
+        if _completed(session, article_id).review_status != "approved":
+            raise ReviewError(f"article #{article_id} must be approved before it is published")
+    path = write_export(db, article_id, fmt, folder)
+    set_review_status(db, article_id, "published", editor=editor)
+    return path
