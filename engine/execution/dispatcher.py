@@ -23,7 +23,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from engine.events import (
     EventSink,
@@ -50,6 +50,7 @@ from engine.execution.queue import (
     JobQueue,
     acquire_engine_lease,
     engine_owner_name,
+    queue_summary,
     release_engine_lease,
 )
 from engine.execution.settings import EngineSettings
@@ -67,7 +68,7 @@ from engine.pipeline.persist import (
     store_scores,
 )
 from engine.store.db import Database
-from engine.store.models import AIArticle, AIWorkflowLog, Job, utcnow
+from engine.store.models import AIArticle, Job, utcnow
 
 log = logging.getLogger("copydesk.engine")
 
@@ -506,17 +507,7 @@ class Dispatcher:
         self.queue.renew(self.owner, list(self.inflight) + [j.id for j in self.waiting_solo], self.settings.lease_s)
 
     def summary(self) -> QueueSummary:
-        today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-        with self.db.read() as session:
-            articles = dict(session.execute(select(AIArticle.status, func.count()).group_by(AIArticle.status)).all())
-            tokens, cost = session.execute(
-                select(func.coalesce(func.sum(AIWorkflowLog.tokens_in + AIWorkflowLog.tokens_out), 0),
-                       func.coalesce(func.sum(AIWorkflowLog.cost_usd), 0.0))
-                .where(AIWorkflowLog.finished_at >= today)).one()
-        return QueueSummary(queued=articles.get("queued", 0), running=len(self.inflight),
-                            completed=articles.get("completed", 0), failed=articles.get("failed", 0),
-                            cancelled=articles.get("cancelled", 0), tokens=int(tokens), cost_usd=float(cost),
-                            paused=self._paused)
+        return queue_summary(self.db, running=len(self.inflight), paused=self._paused)
 
     # ------------------------------------------------------------------ stopping
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from engine.events import QueueSummary
 from engine.store.db import Database
-from engine.store.models import AIArticle, AppSetting, EngineLease, Job, utcnow
+from engine.store.models import AIArticle, AIWorkflowLog, AppSetting, EngineLease, Job, utcnow
 
 ENGINE_LEASE = "dispatcher"
 PAUSED_KEY = "queue_paused"
@@ -232,3 +233,25 @@ def acquire_engine_lease(db: Database, owner: str, ttl_s: float) -> None:
 def release_engine_lease(db: Database, owner: str) -> None:
     with db.write() as session:
         session.execute(delete(EngineLease).where(EngineLease.name == ENGINE_LEASE, EngineLease.owner == owner))
+
+
+def queue_summary(db: Database, *, running: int | None = None, paused: bool | None = None) -> QueueSummary:
+    """Totals for status bars: articles by status, and tokens and cost of today's stages (UTC).
+
+    `running` defaults to the jobs holding a lease (what a viewer without the engine sees).
+    """
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.read() as session:
+        articles = dict(session.execute(select(AIArticle.status, func.count()).group_by(AIArticle.status)).all())
+        tokens, cost = session.execute(
+            select(func.coalesce(func.sum(AIWorkflowLog.tokens_in + AIWorkflowLog.tokens_out), 0),
+                   func.coalesce(func.sum(AIWorkflowLog.cost_usd), 0.0))
+            .where(AIWorkflowLog.finished_at >= today)).one()
+        if running is None:
+            running = session.scalar(select(func.count()).where(Job.status == "STARTED")) or 0
+        if paused is None:
+            paused = bool(session.scalar(select(AppSetting.value).where(AppSetting.key == PAUSED_KEY)))
+    return QueueSummary(queued=articles.get("queued", 0), running=running,
+                        completed=articles.get("completed", 0), failed=articles.get("failed", 0),
+                        cancelled=articles.get("cancelled", 0), tokens=int(tokens), cost_usd=float(cost),
+                        paused=paused)

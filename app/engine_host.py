@@ -1,0 +1,88 @@
+"""The engine inside the desktop app: started when the window opens, stopped when it closes.
+
+If another process already runs the engine on this database (a second window,
+`copydesk worker`), this one attaches as a viewer: it shows the queue from the
+database and leaves the work to the owner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.background import BackgroundOps
+from app.context import AppContext
+from app.engine_bridge import EngineBridge
+from engine.execution.dispatcher import Dispatcher
+from engine.execution.queue import EngineLeaseHeld, queue_summary
+from engine.execution.settings import EngineSettings, load_engine_settings
+
+log = logging.getLogger("copydesk.app")
+
+VIEWER_POLL_MS = 1000
+CLOSE_GRACE_S = 5.0
+
+
+class EngineHost(QObject):
+    started = Signal(str)            # "engine" or "viewer: <who runs it>"
+    stopped = Signal()
+
+    def __init__(self, context: AppContext, ops: BackgroundOps, bridge: EngineBridge,
+                 settings: EngineSettings | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context, self.ops, self.bridge = context, ops, bridge
+        self.settings = settings
+        self.dispatcher: Dispatcher | None = None
+        self.viewer_of: str | None = None
+        self._viewer_timer = QTimer(self)
+        self._viewer_timer.setInterval(VIEWER_POLL_MS)
+        self._viewer_timer.timeout.connect(self._poll_as_viewer)
+        self._lock = threading.Lock()
+
+    @property
+    def is_engine(self) -> bool:
+        return self.dispatcher is not None
+
+    def start(self) -> None:
+        """Start the dispatcher and its workers off the GUI thread (migrating leases, spawning)."""
+        self.ops.run(self._start_blocking, success=self._on_started)
+
+    def _start_blocking(self) -> str:
+        settings = self.settings or load_engine_settings(self.context.db)
+        dispatcher = Dispatcher(self.context.db, settings, sink=self.bridge,
+                                pricing_override=self.context.home.pricing_override,
+                                log_file=self.context.home.log_file)
+        try:
+            dispatcher.start()
+        except EngineLeaseHeld as held:
+            return f"viewer: {held}"
+        with self._lock:
+            self.dispatcher = dispatcher
+        return "engine"
+
+    def _on_started(self, mode: str) -> None:
+        if mode.startswith("viewer"):
+            self.viewer_of = mode.removeprefix("viewer: ")
+            log.info("Attached as a viewer: %s", self.viewer_of)
+            self._viewer_timer.start()
+        self.started.emit(mode)
+
+    def _poll_as_viewer(self) -> None:
+        self.ops.run(queue_summary, self.context.db, success=self.bridge.queue_summary_changed.emit)
+
+    def running_jobs(self) -> int:
+        with self._lock:
+            return len(self.dispatcher.inflight) if self.dispatcher else 0
+
+    def stop(self, grace_s: float = CLOSE_GRACE_S) -> None:
+        """Blocking: stop claiming, let running stages checkpoint for up to `grace_s`, hand
+        the rest back to the queue (it resumes next time). Called once, at close."""
+        self._viewer_timer.stop()
+        with self._lock:
+            dispatcher, self.dispatcher = self.dispatcher, None
+        if dispatcher is not None:
+            dispatcher.stop(graceful=True, timeout_s=grace_s)
+        self.bridge.stop()
+        self.stopped.emit()
