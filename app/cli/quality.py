@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json
-from engine.articles import article_detail
+from engine.articles import ArticleError, article_detail
 from engine.pipeline import outputs as out
 from engine.pipeline.checks import run_checks
 from engine.pipeline.persist import (
@@ -23,6 +23,7 @@ from engine.pipeline.persist import (
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
+from engine.review import EXPORT_FORMATS, write_export
 from engine.quality.types import SourceDoc
 from engine.source_material import SourceMaterialError, source_from_file
 from engine.store.models import AIArticle, AIGenerationConfig
@@ -45,6 +46,12 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     analyze.add_argument("--model", help="model for --provider")
     json_option(analyze)
     analyze.set_defaults(handler=_analyze)
+
+    export = commands.add_parser("export", parents=[common], help="write a completed article to a file")
+    export.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="md")
+    export.add_argument("--out", type=Path, metavar="DIR", help="folder (default: exports/ in the data home)")
+    export.set_defaults(handler=_export)
 
 
 async def _checked(request: Any) -> out.Finalization:
@@ -116,6 +123,18 @@ def _analyze(args: argparse.Namespace) -> int:
         "findings": [f.to_dict() for f in sorted(findings, key=lambda f: (f.start, f.end))],
     }
     _print_report(report, args.json)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with opened(args) as context:
+        try:
+            path = write_export(context.db, args.article_id, args.format, args.out or context.home.exports_dir)
+        except ArticleError as error:
+            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"cannot write the export: {error.strerror or error}") from None
+    console().print(str(path), markup=False)
     return 0
 
 

@@ -95,6 +95,8 @@ def test_check_recomputes_scores(cli: CLI) -> None:
     assert checked["overall_quality_score"] == shown["overall_quality_score"]
     assert len(checked["claims"]) == len(shown["claims"])
     assert cli("check", "999").returncode == 1
+    exported = Path(cli("export", str(article_id), "--format", "html", check=True).stdout.strip())
+    assert exported.parent == cli.home / "exports" and exported.read_text(encoding="utf-8").startswith("<!DOCTYPE")
 
 
 def test_analyze_any_markdown_against_sources(cli: CLI, tmp_path: Path) -> None:
