@@ -1,4 +1,4 @@
-"""`copydesk check ARTICLE_ID` and `copydesk analyze FILE.md`."""
+"""`copydesk check ARTICLE_ID`, `copydesk analyze FILE.md` and `copydesk export ARTICLE_ID`."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from engine.pipeline.persist import (
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
-from engine.review import EXPORT_FORMATS, write_export
 from engine.quality.types import SourceDoc
+from engine.review import EXPORT_FORMATS, write_export
 from engine.source_material import SourceMaterialError, source_from_file
 from engine.store.models import AIArticle, AIGenerationConfig
 
