@@ -72,7 +72,7 @@ class RssSampler(threading.Thread):
                     continue
 
 
-def run_batch(size: int, workers: int, slots: int, latency: float, url: str) -> dict:
+def run_batch(size: int, workers: int, slots: int, latency: float, url: str, server_pid: int) -> dict:
     with tempfile.TemporaryDirectory() as home:
         db = open_database(f"sqlite:///{home}/copydesk.db")
         book = KeywordBook(db)
@@ -85,6 +85,7 @@ def run_batch(size: int, workers: int, slots: int, latency: float, url: str) -> 
         settings = EngineSettings(workers=workers, slots=slots)
         articles = batch_generate_articles(db, ids, settings).article_ids
         requests_before = server_requests(url)
+        server_cpu_before = sum(psutil.Process(server_pid).cpu_times()[:2])
         cpu_before = os.times()
         dispatcher = Dispatcher(db, settings)
         started = time.monotonic()
@@ -105,6 +106,7 @@ def run_batch(size: int, workers: int, slots: int, latency: float, url: str) -> 
         sampler.stop_event.set()
         dispatcher.stop()
         cpu_after = os.times()
+        server_cpu = sum(psutil.Process(server_pid).cpu_times()[:2]) - server_cpu_before
         with db.read() as session:
             completed = session.scalar(select(func.count()).where(AIArticle.id.in_(articles),
                                                                   AIArticle.status == "completed"))
@@ -123,6 +125,7 @@ def run_batch(size: int, workers: int, slots: int, latency: float, url: str) -> 
         "efficiency": round(ideal / elapsed, 2),
         "cpu_s_per_article": round((dispatcher_cpu + workers_cpu) / size, 3),
         "dispatcher_cpu_s_per_article": round(dispatcher_cpu / size, 3),
+        "fake_server_cpu_s_per_article": round(server_cpu / size, 3),
         "worker_peak_rss_mb": round(sampler.worker_peak / 2**20, 1),
         "dispatcher_peak_rss_mb": round(sampler.dispatcher_peak / 2**20, 1),
         "max_rss_children_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
@@ -140,8 +143,8 @@ def main() -> None:
     os.environ.setdefault("OPENAI_API_KEY", "bench-key-not-secret")
     server, url = start_fake_server(args.latency)
     try:
-        runs = [run_batch(size, 2, 32, args.latency, url) for size in args.sizes]
-        runs.append(run_batch(args.one_slot_size, 2, 1, args.latency, url))
+        runs = [run_batch(size, 2, 32, args.latency, url, server.pid) for size in args.sizes]
+        runs.append(run_batch(args.one_slot_size, 2, 1, args.latency, url, server.pid))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -149,7 +152,8 @@ def main() -> None:
         print(json.dumps(runs, indent=2))
         return
     columns = ["batch", "workers", "slots", "completed", "seconds", "articles_per_minute", "calls_per_article",
-               "efficiency", "cpu_s_per_article", "dispatcher_cpu_s_per_article", "worker_peak_rss_mb",
+               "efficiency", "cpu_s_per_article", "dispatcher_cpu_s_per_article", "fake_server_cpu_s_per_article",
+               "worker_peak_rss_mb",
                "dispatcher_peak_rss_mb"]
     print(" | ".join(columns))
     for run in runs:
