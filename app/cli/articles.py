@@ -9,7 +9,6 @@ from rich.table import Table
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json
-from app.cli.engine_run import batch_done, jobs_done, run_engine_until
 from app.cli.progress import ConsoleSink
 from app.context import AppContext
 from engine.articles import (
@@ -19,9 +18,7 @@ from engine.articles import (
     list_articles,
 )
 from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
-from engine.execution.tasks import batch_generate_articles, retry_article_stage
-from engine.pipeline.persist import RunError, latest_checkpoints, profile_of, provider_settings
-from engine.pipeline.stages import STAGE_COUNT, STAGE_NAMES
+from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
@@ -71,6 +68,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def preflight(context: AppContext, overrides: dict[str, str]) -> None:
     """Fail fast, in one line, on a missing key or an unreachable provider, before queueing anything."""
+    from engine.pipeline.persist import profile_of, provider_settings
+
     with context.db.read() as session:
         config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
         assert config is not None
@@ -109,6 +108,10 @@ def _print_results(rows: list[dict], as_json: bool, extra: dict | None = None) -
 
 
 def _generate(args: argparse.Namespace) -> int:
+    # The engine and the pipeline load only for the commands that run them (a faster CLI).
+    from app.cli.engine_run import batch_done, run_engine_until
+    from engine.execution.tasks import batch_generate_articles
+
     overrides = run_overrides(args)
     with opened(args) as context:
         keyword_ids = approved_keyword_ids(context.db) if args.approved else args.keyword
@@ -140,6 +143,10 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _retry(args: argparse.Namespace) -> int:
+    from app.cli.engine_run import jobs_done, run_engine_until
+    from engine.execution.tasks import retry_article_stage
+    from engine.pipeline.persist import RunError, latest_checkpoints
+
     with opened(args) as context:
         settings = engine_settings(context, args)
         try:

@@ -8,7 +8,6 @@ from rich.table import Table
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json
-from app.cli.engine_run import queue_idle, run_engine_until
 from app.cli.progress import ConsoleSink
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettingsError, load_engine_settings
@@ -65,6 +64,8 @@ def _job_dict(job: Job) -> dict:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from app.cli.engine_run import queue_idle, run_engine_until
+
     with opened(args) as context:
         try:
             settings = load_engine_settings(context.db).with_overrides(workers=args.workers, slots=args.slots)

@@ -14,7 +14,7 @@ from engine.events import (
     StageProgress,
     StageStarted,
 )
-from engine.pipeline.stages import STAGE_COUNT
+from engine.pipeline.names import STAGE_COUNT
 
 
 class ConsoleSink:

@@ -11,15 +11,6 @@ from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json
 from engine.articles import ArticleError, article_detail
-from engine.pipeline import outputs as out
-from engine.pipeline.checks import run_checks
-from engine.pipeline.persist import (
-    RunError,
-    load_check_request,
-    profile_of,
-    provider_settings,
-    store_scores,
-)
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
@@ -54,7 +45,9 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     export.set_defaults(handler=_export)
 
 
-async def _checked(request: Any) -> out.Finalization:
+async def _checked(request: Any) -> Any:
+    from engine.pipeline.checks import run_checks
+
     provider = make_provider(request.provider_settings) if request.provider_settings else None
     try:
         return await run_checks(request.profile, request.body, list(request.sources), list(request.stakeholders),
@@ -65,6 +58,8 @@ async def _checked(request: Any) -> out.Finalization:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from engine.pipeline.persist import RunError, load_check_request, store_scores
+
     with opened(args) as context:
         try:
             with context.db.read() as session:
@@ -85,6 +80,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from engine.pipeline.context import CheckRequest
+    from engine.pipeline.persist import profile_of, provider_settings
+
     try:
         if args.file.stat().st_size > MAX_ANALYZE_BYTES:
             raise CommandError(f"{args.file} is larger than 2 MB; analyze one article at a time")
@@ -105,8 +103,6 @@ def _analyze(args: argparse.Namespace) -> int:
         profile, settings = provider_settings(profile_of(config), overrides)
     if not args.provider:
         settings = None   # editors' copy is checked offline unless they ask for a model
-    from engine.pipeline.context import CheckRequest
-
     request = CheckRequest(0, text, sources, (), profile, settings)
     try:
         final = asyncio.run(_checked(request))

@@ -19,8 +19,9 @@ from typing import Protocol
 
 from engine.events import EventSink, NullSink, StageFinished, StageProgress, StageStarted
 from engine.pipeline.context import RunRequest, StageCancelled, StageContext
+from engine.pipeline.names import STAGE_COUNT
 from engine.pipeline.outputs import StageOutput
-from engine.pipeline.stages import STAGE_COUNT, STAGES
+from engine.pipeline.stages import STAGES
 from engine.providers.base import Provider, ProviderError
 from engine.providers.pricing import PricingTable
 

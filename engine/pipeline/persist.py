@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from engine.events import StageFinished
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
-from engine.pipeline.stages import STAGE_NAMES, STAGES, stage_index
+from engine.pipeline.names import STAGE_NAMES
+from engine.pipeline.stages import STAGES, stage_index
 from engine.providers.settings import ProviderSettings, apply_env_overrides
 from engine.quality.types import SourceDoc
 from engine.store.db import Database

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from engine.pipeline import checks, llm, offline
 from engine.pipeline import outputs as out
 from engine.pipeline.context import StageContext
+from engine.pipeline.names import STAGE_NAMES
 
 Implementation = Callable[[StageContext], out.StageOutput | Awaitable[out.StageOutput]]
 
@@ -47,8 +48,7 @@ STAGES: tuple[Stage, ...] = tuple(
         ("finalization", out.Finalization, offline.finalization, checks.finalization),
     ], start=1)
 )
-STAGE_NAMES: tuple[str, ...] = tuple(stage.name for stage in STAGES)
-STAGE_COUNT = len(STAGES)
+assert tuple(stage.name for stage in STAGES) == STAGE_NAMES, "engine.pipeline.names is out of step"
 # The stages run_quality_checks repeats on an article's current text.
 CHECK_STAGES = ("fact_verification", "bias_detection", "perspective_analysis", "originality_check", "finalization")
 

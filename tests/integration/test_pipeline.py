@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.articles import article_detail
+from engine.pipeline.names import STAGE_NAMES
 from engine.pipeline.runner import process_article
-from engine.pipeline.stages import STAGE_NAMES
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIWorkflowLog, ArticleRevision
 from tests.fakes.fixtures import fake_llm  # noqa: F401

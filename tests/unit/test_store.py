@@ -136,3 +136,12 @@ def test_a_file_that_is_not_a_database_is_refused(home: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(DatabaseError, match="Cannot open the database"):
         open_database(_url(path))
+
+
+def test_revision_list_matches_the_migration_scripts() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(migrations.MIGRATIONS_DIR))
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(chain) == migrations.REVISIONS
+    assert script.get_current_head() == migrations.HEAD

@@ -1,0 +1,9 @@
+"""The fourteen stage names in order, importable without loading the stages themselves
+(the CLI's argument parser and the GUI's tables need only the names)."""
+
+STAGE_NAMES: tuple[str, ...] = (
+    "keyword_analysis", "research", "perspectives", "outline", "draft", "claims", "fact_verification",
+    "bias_detection", "perspective_analysis", "originality_check", "revision", "seo_optimization",
+    "meta_generation", "finalization",
+)
+STAGE_COUNT = len(STAGE_NAMES)
