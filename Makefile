@@ -35,3 +35,14 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache tests/artifacts
+
+# Desktop build (PyInstaller, packaging/README.md): dist/Copydesk/ and the Linux tarball.
+# PyInstaller is a build tool, not a dependency: installed into .venv on demand.
+.PHONY: package package-test
+
+package: $(STAMP)
+	$(PY) -m pip install --quiet 'pyinstaller>=6.10,<7'
+	bash packaging/build.sh $(PY)
+
+package-test: package
+	bash packaging/package_test.sh $(PY)
