@@ -259,14 +259,20 @@ class Dispatcher:
             worker.send(Ack(commit.job_id, commit.event.stage, commit.event.attempt))
         return {id(c) for c in kept}
 
+    def _landed(self, job_id: int) -> InFlight | None:
+        """A job's worker reported its end: forget it everywhere (None if already forgotten)."""
+        flight = self.inflight.pop(job_id, None)
+        if flight is not None:
+            flight.worker.jobs.discard(job_id)
+            flight.worker.solo = False
+            self.suspects.discard(job_id)
+            self.crashes.pop(job_id, None)
+        return flight
+
     def _job_finished(self, message: JobFinished) -> None:
-        flight = self.inflight.pop(message.job_id, None)
+        flight = self._landed(message.job_id)
         if flight is None:
             return
-        flight.worker.jobs.discard(message.job_id)
-        flight.worker.solo = False
-        self.suspects.discard(message.job_id)
-        self.crashes.pop(message.job_id, None)
         job = flight.job
         if flight.cancelled or message.status == "cancelled":
             self.sink.emit(dataclasses.replace(message, status="cancelled"))
@@ -316,12 +322,8 @@ class Dispatcher:
             traceback=traceback))
 
     def _checks_finished(self, message: ChecksFinished) -> None:
-        flight = self.inflight.pop(message.job_id, None)
-        if flight is None:
-            return
-        flight.worker.jobs.discard(message.job_id)
-        flight.worker.solo = False
-        if flight.cancelled:
+        flight = self._landed(message.job_id)
+        if flight is None or flight.cancelled:
             return
         with self.db.write() as session:
             if message.output is not None:

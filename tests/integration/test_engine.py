@@ -332,3 +332,32 @@ def test_killing_the_engine_process_resumes_after_the_lease(home: Path, monkeypa
     assert set(statuses(db, articles).values()) == {"completed"}
     assert_one_checkpoint_per_stage(db, articles)
     db.dispose()
+
+
+def test_batch_and_quality_check_tasks_run_in_the_engine(db: Database, engine_factory) -> None:
+    from engine.execution.tasks import queue_batch, run_quality_checks
+    from engine.review import save_edit
+
+    keywords = seed(db)[:2]
+    batch_job = queue_batch(db, keywords + [9999])
+    dispatcher, _ = engine_factory(workers=1, slots=4)
+
+    def batch_result() -> dict | None:
+        with db.read() as session:
+            job = session.get(Job, batch_job)
+            return job.result if job.status == "SUCCESS" else None
+
+    assert dispatcher.wait_for(lambda: batch_result() is not None, timeout_s=30)
+    result = batch_result()
+    assert (result["total"], result["created"], result["failed"]) == (3, 2, 1)
+    articles = result["article_ids"]
+    assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=60)
+    save_edit(db, articles[0], headline="Edited", dek="", body="The council voted 9-0 on June 4. "
+              "This disastrous plan is obviously doomed.", editor="ana")
+    check_job = run_quality_checks(db, articles[0])
+    assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=60)
+    with db.read() as session:
+        job = session.get(Job, check_job)
+        article = session.get(AIArticle, articles[0])
+    assert job.status == "SUCCESS" and job.result["quality_passed"] is False
+    assert article.bias_score > 20 and article.quality_passed is False
