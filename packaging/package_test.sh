@@ -202,5 +202,10 @@ for left in "$FAKE_HOME/.local/lib/copydesk" "$FAKE_HOME/.local/bin/copydesk" "$
 done
 ok "install.sh installs into ~/.local, the installed copy runs, --uninstall removes it"
 
+step "nothing written into the bundle"
+written=$(find "$INTERNAL/engine" "$INTERNAL/resources" -name __pycache__)
+[ -z "$written" ] || fail "the runs wrote into the bundle: $written"
+ok "no __pycache__ next to the migrations or resources after the runs"
+
 echo
 echo "package-test: all checks passed in $((SECONDS - STARTED)) s"
