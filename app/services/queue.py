@@ -1,0 +1,426 @@
+"""The generation queue as the Queue screen uses it: rows, stage logs, batches and job control.
+
+Reads and mutations run through `BackgroundOps`. Mutations answer with what
+changed (the articles as they are after the write) and announce it on
+`queue_changed`; the caller's success callback gets the same value for what
+only it does (a status-bar line). Outcomes an editor can cause (nothing to
+generate, a budget too small, jobs already finished) are values, not
+exceptions: only the unexpected reaches `BackgroundOps.failed`.
+
+Live progress does not come from here: the engine bridge's signals carry it.
+A row read from the database carries `read_at`, the moment its query began, so
+the screen can tell a read that raced a newer engine event from a fresh one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy import case, func, select
+
+from app.background import BackgroundOps, LatestRequest
+from app.context import AppContext
+from app.engine_host import EngineHost
+from engine.articles import list_articles, stage_log
+from engine.estimate import BatchEstimate, estimate_batch
+from engine.events import QueueSummary
+from engine.execution.queue import JobQueue
+from engine.execution.settings import load_engine_settings
+from engine.execution.tasks import batch_generate_articles, retry_article_stage
+from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
+from engine.providers.pricing import load_pricing
+from engine.store.models import AIArticle, AIGenerationConfig, Job, KeywordSource
+
+# The engine's value types the screen reads, so that ui/ depends on this service only.
+__all__ = ["ACTIVE", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
+           "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
+           "StageAttempt", "summary_text"]
+
+T = TypeVar("T")
+Success = Callable[[T], object] | None
+Failure = Callable[[BaseException], object] | None
+
+ACTIVE = ("queued", "generating")
+FINISHED = ("completed", "failed", "cancelled")
+RETRYABLE = ("failed", "cancelled")
+# The queue shows unreviewed articles of this many recent batches, plus every article
+# still waiting or running whatever its batch; reviewed ones belong to the Review screen.
+RECENT_BATCHES = 10
+MAX_ROWS = 5_000
+_PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One article in the queue, as read from the database (the screen updates it from events)."""
+
+    id: int
+    keyword: str
+    status: str                     # queued | generating | completed | failed | cancelled
+    stage: str | None               # the stage it is at (the last one recorded, or the one running)
+    stage_index: int                # 1..14, 0 before the first stage
+    fraction: float                 # overall 0..1
+    tokens: int
+    cost_usd: float
+    retry_count: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    batch_id: str | None
+    error_log: str | None
+    read_at: float = 0.0            # time.monotonic() when the query that read it began
+
+
+@dataclass(frozen=True)
+class StageAttempt:
+    """One attempt of one stage (the stage-log panel's row)."""
+
+    stage: str
+    index: int
+    attempt: int
+    status: str
+    duration_s: float
+    model: str | None
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    error: str | None
+    retries: tuple[str, ...]        # one line per provider retry ("429 rate limited, waited 2 s")
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """What "Generate approved" would do now: the keywords in the order they would go, and the estimate."""
+
+    keyword_ids: tuple[int, ...]
+    estimate: BatchEstimate
+    profile: str
+
+    @property
+    def free(self) -> bool:
+        return self.estimate.cost_usd == 0 and self.estimate.price_known
+
+
+@dataclass(frozen=True)
+class BudgetFit:
+    """How much of a plan a budget cap allows (the whole plan when the cap is 0: no cap)."""
+
+    keyword_ids: tuple[int, ...]
+    estimate: BatchEstimate
+    left_out: int
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    batch_id: str | None
+    article_ids: tuple[int, ...]
+    estimate: BatchEstimate | None  # of what was queued
+    left_out: int                   # keywords over the budget cap, left approved for a later batch
+    refused: str | None             # why nothing was queued, if nothing was
+    errors: tuple[str, ...]         # keywords that could not be queued (deleted or un-approved meanwhile)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    cancelled: tuple[int, ...]      # article ids
+    not_running: tuple[int, ...]    # selected articles with no waiting or running job
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    retried: tuple[int, ...]
+    skipped: tuple[int, ...]        # not failed or cancelled (any more)
+
+
+@dataclass(frozen=True)
+class PriorityResult:
+    raised: tuple[int, ...]         # articles whose waiting job now runs before the others
+    running: tuple[int, ...]        # already running or finished: nothing to raise
+
+
+@dataclass(frozen=True)
+class QueueChanges:
+    """The payload of `queue_changed`: new articles (the rows need a reload) and changed ones."""
+
+    added: tuple[int, ...] = ()
+    updated: tuple[QueueRow, ...] = ()
+
+
+def summary_text(summary: QueueSummary) -> str:
+    """The queue in one line for a status bar ("2 running, 10 queued, 1 failed · paused"); "" when idle."""
+    parts = [f"{count:,} {label}" for count, label in ((summary.running, "running"), (summary.queued, "queued"),
+                                                        (summary.failed, "failed")) if count]
+    if summary.paused:
+        parts.append("queue paused")
+    return ", ".join(parts)
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _row(data: dict[str, Any], read_at: float) -> QueueRow:
+    index = data["current_stage_index"] or 0
+    status = data["status"]
+    return QueueRow(
+        id=data["id"], keyword=data["keyword"], status=status, stage=data["current_stage"], stage_index=index,
+        fraction=1.0 if status == "completed" else index / STAGE_COUNT,
+        tokens=(data["tokens_in"] or 0) + (data["tokens_out"] or 0), cost_usd=data["cost_usd"] or 0.0,
+        retry_count=data["retry_count"] or 0, started_at=_when(data["started_at"]),
+        finished_at=_when(data["finished_at"]), batch_id=data["batch_id"], error_log=data["error_log"],
+        read_at=read_at)
+
+
+def _retry_line(retry: Any) -> str:
+    if isinstance(retry, dict):
+        reason = retry.get("reason") or "retried"
+        delay = retry.get("delay_s")
+        return f"{reason}, waited {delay:g} s" if isinstance(delay, int | float) else str(reason)
+    return str(retry)
+
+
+def _attempt(data: dict[str, Any]) -> StageAttempt:
+    return StageAttempt(stage=data["stage"], index=data["index"], attempt=data["attempt"], status=data["status"],
+                        duration_s=data["duration_s"] or 0.0, model=data["model"], tokens_in=data["tokens_in"] or 0,
+                        tokens_out=data["tokens_out"] or 0, cost_usd=data["cost_usd"] or 0.0, error=data["error"],
+                        retries=tuple(_retry_line(r) for r in data["retries"] or ()))
+
+
+class QueueService(QObject):
+    """Queue operations for the Queue screen (and whoever shows the queue's state).
+
+    `host` is the app's engine host, if any: the service passes on whether this
+    window runs the engine or only watches another process's (`engine_started`).
+    """
+
+    queue_changed = Signal(object)      # QueueChanges
+    paused_changed = Signal(bool)
+    engine_started = Signal(str)        # "engine" or "viewer: <who runs it>"
+
+    def __init__(self, context: AppContext, ops: BackgroundOps, host: EngineHost | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = context.db
+        self._pricing_override = context.home.pricing_override
+        self._ops = ops
+        self._host = host
+        if host is not None:
+            host.started.connect(self.engine_started)
+
+    @property
+    def engine_mode(self) -> str | None:
+        """"engine", "viewer: <who runs it>", or None while no engine has started here."""
+        if self._host is None:
+            return None
+        if self._host.viewer_of is not None:
+            return f"viewer: {self._host.viewer_of}"
+        return "engine" if self._host.is_engine else None
+
+    # ------------------------------------------------------------------ reads
+
+    def load(self, *, success: Success[list[QueueRow]], failure: Failure = None,
+             latest: LatestRequest | None = None) -> None:
+        """The queue's rows, newest first."""
+        self._ops.run(self._load, success=success, failure=failure, latest=latest)
+
+    def load_rows(self, article_ids: Sequence[int], *, success: Success[list[QueueRow]],
+                  failure: Failure = None) -> None:
+        """These articles as they are now (tokens, cost and errors that events do not carry)."""
+        self._ops.run(self._rows, list(article_ids), success=success, failure=failure)
+
+    def stage_log(self, article_id: int, *, success: Success[list[StageAttempt]], failure: Failure = None,
+                  latest: LatestRequest | None = None) -> None:
+        """Every stage attempt of the article, in the order they finished."""
+        self._ops.run(self._stage_log, article_id, success=success, failure=failure, latest=latest)
+
+    def waiting_count(self, *, success: Success[int], failure: Failure = None) -> None:
+        """How many approved keywords have no article yet (what "Generate approved" would queue)."""
+        self._ops.run(self._waiting_count, success=success, failure=failure)
+
+    def is_paused(self, *, success: Success[bool], failure: Failure = None) -> None:
+        self._ops.run(JobQueue(self._db).is_paused, success=success, failure=failure)
+
+    def plan_generation(self, *, success: Success[GenerationPlan], failure: Failure = None) -> None:
+        """The keywords "Generate approved" would queue, with the estimated tokens and cost."""
+        self._ops.run(self._plan, success=success, failure=failure)
+
+    def fit_budget(self, plan: GenerationPlan, cap_usd: float, *, success: Success[BudgetFit],
+                   failure: Failure = None, latest: LatestRequest | None = None) -> None:
+        """How many of the plan's keywords fit in `cap_usd` (0: no cap), first ones first."""
+        self._ops.run(self._fit, plan.keyword_ids, cap_usd, success=success, failure=failure, latest=latest)
+
+    # -------------------------------------------------------------- mutations
+
+    def generate(self, keyword_ids: Sequence[int], cap_usd: float = 0.0, *,
+                 success: Success[GenerationResult] = None, failure: Failure = None) -> None:
+        """Queue one article per keyword, as many as the budget cap allows (0: no cap).
+
+        The estimate is made again here, against the database as it is now: the
+        dialog's figures may be a minute old.
+        """
+        self._mutate(self._generate, list(keyword_ids), cap_usd, success=success, failure=failure)
+
+    def cancel(self, article_ids: Sequence[int], *, success: Success[CancelResult] = None,
+               failure: Failure = None) -> None:
+        """Revoke the waiting or running jobs of these articles; running ones stop at their next check."""
+        self._mutate(self._cancel, list(article_ids), success=success, failure=failure)
+
+    def retry(self, article_ids: Sequence[int], *, success: Success[RetryResult] = None,
+              failure: Failure = None) -> None:
+        """Queue failed or cancelled articles again, each from the stage where it stopped."""
+        self._mutate(self._retry, list(article_ids), success=success, failure=failure)
+
+    def raise_priority(self, article_ids: Sequence[int], *, success: Success[PriorityResult] = None,
+                       failure: Failure = None) -> None:
+        """Move these articles' waiting jobs ahead of every other waiting job."""
+        self._mutate(self._raise_priority, list(article_ids), success=success, failure=failure)
+
+    def set_paused(self, paused: bool, *, success: Success[bool] = None, failure: Failure = None) -> None:
+        """Pause (running jobs finish, no new ones start) or resume the queue."""
+
+        def done(now_paused: bool) -> None:
+            self.paused_changed.emit(now_paused)
+            if success is not None:
+                success(now_paused)
+
+        self._ops.run(self._set_paused, paused, success=done, failure=failure)
+
+    # ------------------------------------------------- work in the background
+
+    def _load(self) -> list[QueueRow]:
+        read_at = time.monotonic()
+        with self._db.read() as session:
+            recent = (select(AIArticle.batch_id).where(AIArticle.batch_id.is_not(None))
+                      .group_by(AIArticle.batch_id).order_by(func.max(AIArticle.id).desc()).limit(RECENT_BATCHES))
+            first = session.scalar(select(func.min(AIArticle.id)).where(AIArticle.batch_id.in_(recent)))
+            shown = AIArticle.status.in_(ACTIVE)
+            if first is not None:
+                shown = shown | (AIArticle.id >= first)
+            ids = list(session.scalars(select(AIArticle.id).where(AIArticle.review_status == "pending_review", shown)
+                                       .order_by(AIArticle.id.desc()).limit(MAX_ROWS)))
+        return self._rows(ids, read_at)
+
+    def _rows(self, ids: list[int], read_at: float | None = None) -> list[QueueRow]:
+        read_at = time.monotonic() if read_at is None else read_at
+        if not ids:
+            return []
+        rows = [_row(data, read_at) for data in list_articles(self._db, ids=ids)]
+        rows.sort(key=lambda row: row.id, reverse=True)
+        return rows
+
+    def _stage_log(self, article_id: int) -> list[StageAttempt]:
+        return [_attempt(data) for data in stage_log(self._db, article_id)]
+
+    def _waiting_keywords(self) -> list[int]:
+        """Approved keywords without an article (a cancelled one does not count), high priority first."""
+        with self._db.read() as session:
+            has_article = select(AIArticle.keyword_id).where(AIArticle.status != "cancelled")
+            rank = case(_PRIORITY_RANK, value=KeywordSource.priority, else_=len(_PRIORITY_RANK))
+            return list(session.scalars(
+                select(KeywordSource.id)
+                .where(KeywordSource.approval_status == "approved", KeywordSource.id.not_in(has_article))
+                .order_by(rank, KeywordSource.id)))
+
+    def _waiting_count(self) -> int:
+        return len(self._waiting_keywords())
+
+    def _plan(self) -> GenerationPlan:
+        ids = tuple(self._waiting_keywords())
+        with self._db.read() as session:
+            profile = session.scalar(select(AIGenerationConfig.name).where(AIGenerationConfig.is_default)) or ""
+        return GenerationPlan(ids, self._estimate(ids), profile)
+
+    def _estimate(self, keyword_ids: Sequence[int]) -> BatchEstimate:
+        return estimate_batch(self._db, list(keyword_ids), load_pricing(self._pricing_override))
+
+    def _fit(self, keyword_ids: Sequence[int], cap_usd: float) -> BudgetFit:
+        ids = tuple(keyword_ids)
+        whole = self._estimate(ids)
+        if cap_usd <= 0 or whole.cost_usd <= cap_usd:
+            return BudgetFit(ids, whole, 0)
+        # A batch's estimate grows with every keyword added (each adds its sources and its
+        # calls), so the longest prefix within the cap is found by bisection: ~log2(n) estimates.
+        fits, over = 0, len(ids)
+        best = self._estimate(())
+        while over - fits > 1:
+            middle = (fits + over) // 2
+            estimate = self._estimate(ids[:middle])
+            if estimate.cost_usd <= cap_usd:
+                fits, best = middle, estimate
+            else:
+                over = middle
+        return BudgetFit(ids[:fits], best, len(ids) - fits)
+
+    def _generate(self, keyword_ids: list[int], cap_usd: float) -> tuple[GenerationResult, QueueChanges]:
+        if not keyword_ids:
+            return GenerationResult(None, (), None, 0, "No approved keywords are waiting for an article.", ()), \
+                QueueChanges()
+        fit = self._fit(keyword_ids, cap_usd)
+        if not fit.keyword_ids:
+            first = self._estimate(keyword_ids[:1])
+            reason = (f"Nothing was queued: one article is estimated at ${first.cost_usd:,.2f}, over the "
+                      f"${cap_usd:,.2f} budget cap.")
+            return GenerationResult(None, (), None, fit.left_out, reason, ()), QueueChanges()
+        batch = batch_generate_articles(self._db, fit.keyword_ids, load_engine_settings(self._db))
+        errors = tuple(error["error"] for error in batch.errors)
+        result = GenerationResult(batch.batch_id, tuple(batch.article_ids), fit.estimate, fit.left_out,
+                                  None if batch.article_ids else "Nothing was queued.", errors)
+        return result, QueueChanges(added=result.article_ids)
+
+    def _live_jobs(self, article_ids: list[int], statuses: Sequence[str]) -> dict[int, list[int]]:
+        """Article id -> ids of its jobs in these statuses."""
+        with self._db.read() as session:
+            found: dict[int, list[int]] = {}
+            for job_id, article_id in session.execute(
+                    select(Job.id, Job.article_id).where(Job.article_id.in_(article_ids), Job.status.in_(statuses))):
+                found.setdefault(article_id, []).append(job_id)
+        return found
+
+    def _cancel(self, article_ids: list[int]) -> tuple[CancelResult, QueueChanges]:
+        jobs = self._live_jobs(article_ids, ("PENDING", "STARTED"))
+        revoked = set(JobQueue(self._db).cancel([j for ids in jobs.values() for j in ids]))
+        cancelled = tuple(a for a, ids in jobs.items() if revoked & set(ids))
+        result = CancelResult(cancelled, tuple(a for a in article_ids if a not in cancelled))
+        return result, QueueChanges(updated=tuple(self._rows(list(cancelled))))
+
+    def _retry(self, article_ids: list[int]) -> tuple[RetryResult, QueueChanges]:
+        settings = load_engine_settings(self._db)
+        # An article with a job still waiting or running is not stopped, whatever its row said.
+        busy = self._live_jobs(article_ids, ("PENDING", "STARTED"))
+        retried: list[int] = []
+        for article in list_articles(self._db, ids=article_ids):
+            if article["status"] in RETRYABLE and article["id"] not in busy:
+                # Cancelled before its first stage: it starts from the beginning.
+                stage = article["current_stage"] or STAGE_NAMES[0]
+                retry_article_stage(self._db, article["id"], stage, settings)
+                retried.append(article["id"])
+        skipped = tuple(a for a in article_ids if a not in retried)
+        return RetryResult(tuple(retried), skipped), QueueChanges(updated=tuple(self._rows(retried)))
+
+    def _raise_priority(self, article_ids: list[int]) -> tuple[PriorityResult, QueueChanges]:
+        jobs = self._live_jobs(article_ids, ("PENDING",))
+        with self._db.read() as session:
+            top = session.scalar(select(func.max(Job.priority)).where(Job.status == "PENDING")) or 0
+        JobQueue(self._db).set_priority([j for ids in jobs.values() for j in ids], top + 1)
+        raised = tuple(a for a in article_ids if a in jobs)
+        return PriorityResult(raised, tuple(a for a in article_ids if a not in jobs)), QueueChanges()
+
+    def _set_paused(self, paused: bool) -> bool:
+        queue = JobQueue(self._db)
+        queue.set_paused(paused)
+        return queue.is_paused()
+
+    def _mutate(self, work: Callable[..., tuple[T, QueueChanges]], *args: Any,
+                success: Success[T], failure: Failure) -> None:
+        def done(outcome: tuple[T, QueueChanges]) -> None:
+            result, changes = outcome
+            if changes != QueueChanges():
+                self.queue_changed.emit(changes)
+            if success is not None:
+                success(result)
+
+        self._ops.run(work, *args, success=done, failure=failure)

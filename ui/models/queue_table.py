@@ -1,0 +1,311 @@
+"""The queue table: rows the QueueService loaded, kept live by the engine bridge's signals.
+
+calibre's job model: a progress tick or a stage change is a `dataChanged` on
+that article's row (only the cells that changed); the model resets only when
+the set of rows changes (a new batch, a reload that found other articles).
+
+Rows read from the database and engine events can cross: a read that began
+before the engine committed a change can arrive after the event that announced
+it. Each row remembers when an event last touched it, and a read older than
+that keeps the event's status and stage (its tokens, cost and errors, which
+events do not carry, are still taken).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from app.services.queue import ACTIVE, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
+
+COLUMNS = ("Keyword", "Status", "Stage", "Elapsed", "Tokens", "Cost", "Retries")
+KEYWORD, STATUS, STAGE, ELAPSED, TOKENS, COST, RETRIES = range(len(COLUMNS))
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 2      # 0..1, for the progress delegate
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 3        # the article's status, for the delegate's colour
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+STATUS_LABELS = {"queued": "Queued", "generating": "Generating", "completed": "Completed", "failed": "Failed",
+                 "cancelled": "Cancelled"}
+_ACRONYMS = {"seo": "SEO"}
+# Mid-tone colours that read on light and dark palettes; the word beside them carries the meaning.
+STATUS_COLOURS = {"queued": "#8a939c", "generating": "#2f7fd0", "completed": "#2e9d58", "failed": "#d0453b",
+                  "cancelled": "#a0845c"}
+
+
+def stage_label(name: str | None) -> str:
+    """"fact_verification" -> "Fact verification", "seo_optimization" -> "SEO optimization"."""
+    if not name:
+        return ""
+    words = [_ACRONYMS.get(word, word) for word in name.split("_")]
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def format_cost(cost: float) -> str:
+    if cost == 0:
+        return "$0"
+    return f"${cost:,.4f}" if cost < 1 else f"${cost:,.2f}"
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """The newest batch's state, for the screen's overall bar."""
+
+    batch_id: str | None
+    total: int
+    completed: int
+    failed: int
+    cancelled: int
+    running: int
+    progress: float                 # 0..total: finished articles count 1, running ones their fraction
+
+    @property
+    def finished(self) -> int:
+        return self.completed + self.failed + self.cancelled
+
+
+def _dot(colour: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class QueueTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[QueueRow] = []
+        self._messages: dict[int, str] = {}         # article id -> the running stage's last progress message
+        self._event_at: dict[int, float] = {}       # article id -> time.monotonic() of the last event applied
+        self._row_of: dict[int, int] = {}
+        self._now = datetime.now(UTC)
+        self._icons = {status: _dot(colour) for status, colour in STATUS_COLOURS.items()}
+
+    # ------------------------------------------------------------- Qt model
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == _DISPLAY:
+            return self._text(row, column)
+        if role == PROGRESS_ROLE:
+            return row.fraction
+        if role == STATUS_ROLE:
+            return row.status
+        if role == ID_ROLE:
+            return row.id
+        if role == _DECORATION and column == STATUS:
+            return self._icons.get(row.status)
+        if role == _ALIGNMENT and column in (ELAPSED, TOKENS, COST, RETRIES):
+            return _RIGHT
+        if role == _TOOLTIP:
+            return self._tooltip(row, column)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal:
+            if role == _DISPLAY:
+                return COLUMNS[section]
+            if role == _ALIGNMENT and section in (ELAPSED, TOKENS, COST, RETRIES):
+                return _RIGHT
+        return None
+
+    # ------------------------------------------------------------ loading
+
+    def set_rows(self, rows: Sequence[QueueRow]) -> None:
+        """The rows of a full load: the same articles are updated in place, other ones cost a reset."""
+        if [row.id for row in rows] == [row.id for row in self._rows]:
+            self.apply_rows(rows)
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._row_of = {row.id: i for i, row in enumerate(self._rows)}
+        kept = set(self._row_of)
+        self._messages = {k: v for k, v in self._messages.items() if k in kept}
+        self._event_at = {k: v for k, v in self._event_at.items() if k in kept}
+        self.endResetModel()
+
+    def apply_rows(self, rows: Iterable[QueueRow]) -> list[int]:
+        """Rows read again (after a mutation, or for the tokens a finished stage added); returns
+        the ids of those not in the table, which need a full load to find their place."""
+        unknown: list[int] = []
+        for fresh in rows:
+            position = self._row_of.get(fresh.id)
+            if position is None:
+                unknown.append(fresh.id)
+                continue
+            current = self._rows[position]
+            if fresh.read_at < self._event_at.get(fresh.id, 0.0):
+                # An event overtook this read: its status and stage are newer than the database's.
+                fresh = dataclasses.replace(fresh, status=current.status, stage=current.stage,
+                                            stage_index=current.stage_index, fraction=current.fraction,
+                                            started_at=fresh.started_at or current.started_at)
+            else:
+                self._messages.pop(fresh.id, None)
+            if fresh != current:
+                self._rows[position] = fresh
+                self._changed(position)
+        return unknown
+
+    # ------------------------------------------------------- engine events
+
+    def job_started(self, article_id: int) -> bool:
+        """Returns False for an article the table does not show (it needs a full load)."""
+        return self._event(article_id, KEYWORD, STAGE, lambda row: dataclasses.replace(
+            row, status="generating", started_at=row.started_at or datetime.now(UTC), finished_at=None))
+
+    def stage_started(self, article_id: int, index: int, stage: str) -> bool:
+        self._messages.pop(article_id, None)
+        return self._event(article_id, STATUS, STAGE, lambda row: dataclasses.replace(
+            row, status="generating", stage=stage, stage_index=index,
+            fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
+
+    def stage_progressed(self, article_id: int, fraction: float, message: str) -> bool:
+        if message:
+            self._messages[article_id] = message
+        return self._event(article_id, STAGE, STAGE, lambda row: dataclasses.replace(
+            row, fraction=min(1.0, max(0.0, fraction))))
+
+    def stage_finished(self, article_id: int, index: int, stage: str, status: str) -> bool:
+        def finish(row: QueueRow) -> QueueRow:
+            fraction = index / STAGE_COUNT if status == "completed" else row.fraction
+            return dataclasses.replace(row, stage=stage, stage_index=index, fraction=max(row.fraction, fraction))
+
+        return self._event(article_id, STAGE, STAGE, finish)
+
+    def job_finished(self, article_id: int, status: str) -> bool:
+        """`status` is completed, failed, cancelled, or "retrying" (the job waits for its next attempt)."""
+        self._messages.pop(article_id, None)
+
+        now = datetime.now(UTC)
+
+        def finish(row: QueueRow) -> QueueRow:
+            if status == "retrying":
+                return dataclasses.replace(row, status="queued", retry_count=row.retry_count + 1)
+            if status == "completed":
+                return dataclasses.replace(row, status=status, fraction=1.0, stage=STAGE_NAMES[-1],
+                                           stage_index=STAGE_COUNT, finished_at=now)
+            return dataclasses.replace(row, status=status, finished_at=now)
+
+        return self._event(article_id, KEYWORD, RETRIES, finish)
+
+    def tick(self, now: datetime | None = None) -> None:
+        """A second went by: redraw the elapsed time of running articles, and nothing else."""
+        self._now = now or datetime.now(UTC)
+        running = [i for i, row in enumerate(self._rows) if row.status == "generating"]
+        if running:
+            self.dataChanged.emit(self.createIndex(min(running), ELAPSED), self.createIndex(max(running), ELAPSED),
+                                  [_DISPLAY])
+
+    # ------------------------------------------------------------ for views
+
+    def row_at(self, position: int) -> QueueRow:
+        return self._rows[position]
+
+    def row_of(self, article_id: int) -> int | None:
+        return self._row_of.get(article_id)
+
+    def ids_at(self, positions: Sequence[int]) -> list[int]:
+        return [self._rows[p].id for p in positions]
+
+    def rows(self) -> list[QueueRow]:
+        return list(self._rows)
+
+    def message(self, article_id: int) -> str:
+        return self._messages.get(article_id, "")
+
+    def batch_progress(self) -> BatchProgress:
+        """The newest batch (the first row's; rows are newest first)."""
+        if not self._rows:
+            return BatchProgress(None, 0, 0, 0, 0, 0, 0.0)
+        batch = self._rows[0].batch_id
+        counts = dict.fromkeys(("queued", "generating", *FINISHED), 0)
+        progress = 0.0
+        total = 0
+        for row in self._rows:
+            if row.batch_id != batch:
+                continue
+            total += 1
+            counts[row.status] = counts.get(row.status, 0) + 1
+            progress += 1.0 if row.status in FINISHED else row.fraction
+        return BatchProgress(batch, total, counts["completed"], counts["failed"], counts["cancelled"],
+                             counts["generating"], progress)
+
+    # ------------------------------------------------------------- internal
+
+    def _event(self, article_id: int, first: int, last: int, change: Any) -> bool:
+        position = self._row_of.get(article_id)
+        if position is None:
+            return False
+        self._event_at[article_id] = time.monotonic()
+        updated = change(self._rows[position])
+        if updated != self._rows[position]:
+            self._rows[position] = updated
+            self.dataChanged.emit(self.createIndex(position, first), self.createIndex(position, last))
+        return True
+
+    def _changed(self, position: int) -> None:
+        self.dataChanged.emit(self.createIndex(position, 0), self.createIndex(position, len(COLUMNS) - 1))
+
+    def _text(self, row: QueueRow, column: int) -> str:
+        if column == KEYWORD:
+            return row.keyword
+        if column == STATUS:
+            return STATUS_LABELS.get(row.status, row.status)
+        if column == STAGE:
+            if row.stage_index == 0:
+                return "Waiting" if row.status in ACTIVE else "Not started"
+            return f"{row.stage_index}/{STAGE_COUNT}  {stage_label(row.stage)}".rstrip()
+        if column == ELAPSED:
+            if row.started_at is None:
+                return ""
+            end = row.finished_at if row.status in FINISHED and row.finished_at else self._now
+            return format_elapsed((end - row.started_at).total_seconds())
+        if column == TOKENS:
+            return f"{row.tokens:,}"
+        if column == COST:
+            return format_cost(row.cost_usd)
+        return str(row.retry_count) if row.retry_count else ""
+
+    def _tooltip(self, row: QueueRow, column: int) -> str | None:
+        if column == STAGE:
+            message = self._messages.get(row.id)
+            percent = f"{row.fraction:.0%} of the pipeline"
+            return f"{stage_label(row.stage)}: {message}\n{percent}" if message else percent
+        if column in (KEYWORD, STATUS) and row.status == "failed" and row.error_log:
+            return row.error_log.strip().splitlines()[-1]
+        if column == KEYWORD:
+            return row.keyword
+        return None
