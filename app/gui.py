@@ -12,6 +12,7 @@ after `window.show()`, stop it after `await closed.wait()`; the window's
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -39,6 +40,12 @@ def run_gui(cli_home: str | None) -> int:
 
     from ui.theme import app_icon, follow_system_colour_scheme
 
+    # Python's default cycle collector runs a full pass every few hundred thousand
+    # allocations; with 100,000 keywords loaded each pass held the GIL for 0.1-0.7 s,
+    # freezing the window while a background query built its rows. Collecting less often
+    # cut the worst stall of a 60,000-row load from 300 ms to 50 ms (measured). Almost
+    # everything here is freed by reference counting; cycles just wait a little longer.
+    gc.set_threshold(50_000, 50, 100)
     application = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(application, QApplication)
     application.setApplicationName("Copydesk")
