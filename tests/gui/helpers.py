@@ -1,0 +1,47 @@
+"""Waiting helpers for GUI tests (no sleeps: Qt events are processed until the condition holds)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+W = TypeVar("W", bound=QWidget)
+
+
+def wait_for_dialog(qtbot, parent: QWidget, kind: type[W]) -> W:
+    """The visible dialog of this type that `parent` opened (dialogs here never block)."""
+    found: list[W] = []
+
+    def visible() -> bool:
+        found[:] = [w for w in parent.findChildren(kind) if w.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(visible)
+    return found[-1]
+
+
+def wait_loaded(qtbot, screen, rows: int) -> None:
+    qtbot.waitUntil(lambda: not screen.is_loading and screen.model.rowCount() == rows)
+
+
+def click_message_button(qtbot, parent: QWidget, text: str) -> QMessageBox:
+    """Press the button labelled `text` on the message box `parent` opened."""
+    box = wait_for_dialog(qtbot, parent, QMessageBox)
+    button = next(b for b in box.buttons() if b.text().replace("&", "") == text)
+    assert isinstance(button, QPushButton)
+    button.click()
+    return box
+
+
+def focus(qtbot, widget: QWidget) -> None:
+    """Give `widget` the keyboard focus in an active window.
+
+    The offscreen platform has no window manager: closing a dialog leaves no
+    window active, where a desktop would reactivate the main window.
+    """
+    window = widget.window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
