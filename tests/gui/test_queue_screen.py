@@ -219,3 +219,23 @@ def test_cancel_fail_and_retry_against_a_slow_server(qtbot, context: AppContext,
     assert [(r[STATUS_LOG], r[ATTEMPT]) for r in fact_checks] == [("Failed", "1"), ("Completed", "2")]
     # Resumed, not started over: stages 1-6 ran once.
     assert [r.stage for r in fake_server.requests if r.article == str(failed)].count("keyword_analysis") == 1
+
+
+@pytest.mark.slow
+def test_a_viewer_window_says_so_and_follows_the_queue(qtbot, context: AppContext, make_engine) -> None:
+    approved = seed(context.db)
+    owner = make_engine()
+    viewer = make_engine()          # the engine lease is taken: this one attaches as a viewer
+    assert owner.host.is_engine and not viewer.host.is_engine
+    screen = viewer.show(qtbot)
+    assert screen.viewer_banner.isVisible()
+    assert screen.viewer_banner.text().startswith("Another Copydesk process runs the engine on this database")
+
+    # The viewer queues the batch; the owner runs it; no events reach the viewer, its polling does.
+    qtbot.waitUntil(lambda: screen.waiting_keywords == len(approved))
+    accept(qtbot, generate_through_dialog(qtbot, screen))
+    qtbot.waitUntil(lambda: len(owner.finished) == len(approved), timeout=LONG)
+    assert not viewer.finished
+    qtbot.waitUntil(lambda: screen.model.rowCount() == len(approved)
+                    and {screen.model.row_at(r).status for r in range(len(approved))} == {"completed"},
+                    timeout=10_000)
