@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -35,6 +36,7 @@ _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 _PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+_ID = attrgetter("id")
 _NEVER = datetime.min.replace(tzinfo=UTC)
 # Mid-tone dots read on light and dark palettes alike; the word beside them carries the meaning.
 _STATUS_COLOURS = {"pending": "#d99a1e", "approved": "#2e9d58", "rejected": "#d0453b"}
@@ -68,13 +70,16 @@ def cells(row: KeywordRow, when: Callable[[datetime | None], str] = format_when)
 
 
 def sort_order(rows: Sequence[KeywordRow], column: int, order: Qt.SortOrder) -> list[int]:
-    """Positions of `rows` sorted by a column, ties in id order (0.1-0.2 s for 100,000 rows)."""
-    by_id = sorted(range(len(rows)), key=lambda i: rows[i].id)      # linear when already in id order
+    """Positions of `rows` sorted by a column, ties in id order (about 0.3 s for 100,000 rows).
+
+    Keys are computed once per row and the sorts compare them in C (key=list.__getitem__).
+    """
+    ids = list(map(_ID, rows))
+    by_id = sorted(range(len(rows)), key=ids.__getitem__)      # linear when already in id order
     descending = order == Qt.SortOrder.DescendingOrder
     if column not in SORT_KEYS or column == NATURAL_ORDER:
         return by_id[::-1] if descending else by_id
-    key = SORT_KEYS[column]
-    keys = [key(row) for row in rows]
+    keys = list(map(SORT_KEYS[column], rows))
     # A stable sort, reversed or not, keeps the id order among equal keys.
     return sorted(by_id, key=keys.__getitem__, reverse=descending)
 
@@ -173,12 +178,19 @@ class KeywordTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in place, keeping the selection (persistent indexes) on the same keywords."""
-        self._sort_column = column if column in SORT_KEYS else NATURAL_ORDER
-        self._sort_order = order
+        column = column if column in SORT_KEYS else NATURAL_ORDER
+        # The rows are always kept in the current order, so asking again is free (QTableView's
+        # sortByColumn asks twice: once itself and once through the header's sort indicator).
+        if (column, order) != self.sort_spec:
+            self._sort_column = column
+            self._sort_order = order
+            self._resort()
+
+    def _resort(self) -> None:
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         kept_ids = [self._rows[index.row()].id for index in persistent]
-        permutation = sort_order(self._rows, self._sort_column, order)
+        permutation = sort_order(self._rows, self._sort_column, self._sort_order)
         self._rows = [self._rows[i] for i in permutation]
         self._cells = [self._cells[i] for i in permutation]
         self._reindex()
@@ -206,7 +218,7 @@ class KeywordTableModel(QAbstractTableModel):
         self._reindex()
         self.endResetModel()
         if (prepared.column, prepared.order) != self.sort_spec:   # the sort changed while they were prepared
-            self.sort(*self.sort_spec)
+            self._resort()
 
     def update_rows(self, rows: Iterable[KeywordRow], keep: Callable[[KeywordRow], bool]) -> None:
         """Apply changed keywords that are in the table: kept ones are redrawn, the others removed.
@@ -229,8 +241,8 @@ class KeywordTableModel(QAbstractTableModel):
                 gone.append(row.id)
         if changed:
             self.dataChanged.emit(self.createIndex(min(changed), 0), self.createIndex(max(changed), len(COLUMNS) - 1))
-            if self._sort_column != NATURAL_ORDER:
-                self.sort(self._sort_column, self._sort_order)
+            if self._sort_column != NATURAL_ORDER:     # a decision can move a row in this order
+                self._resort()
         self.remove_ids(gone)
 
     def remove_ids(self, ids: Iterable[int]) -> None:
@@ -270,4 +282,4 @@ class KeywordTableModel(QAbstractTableModel):
     # ------------------------------------------------------------- internal
 
     def _reindex(self) -> None:
-        self._row_of = {row.id: i for i, row in enumerate(self._rows)}
+        self._row_of = dict(zip(map(_ID, self._rows), range(len(self._rows)), strict=True))

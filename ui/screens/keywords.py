@@ -98,7 +98,6 @@ class KeywordsScreen(QWidget):
         self._latest_load = LatestRequest()
         self._loading = False
         self._stale = True          # load on first show
-        self._counts: dict[str, int] = {}
         self._select_after_load: set[int] = set()
         self._undo_stack: list[tuple[str, DecisionChange]] = []
 
@@ -349,7 +348,6 @@ class KeywordsScreen(QWidget):
         self._service.counts(success=self._on_counts)
 
     def _on_counts(self, counts: dict[str, int]) -> None:
-        self._counts = counts
         for index, (status, label) in enumerate(TABS):
             self.tabs.setTabText(index, f"{label}  {counts[status or 'all']:,}")
 
