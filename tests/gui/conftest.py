@@ -11,7 +11,6 @@ loop's callbacks.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,17 +24,7 @@ from app.context import AppContext
 from app.gui import build_main_window
 from app.services.keywords import KeywordService
 from engine.keywords import KeywordBook
-from tests.gui.helpers import PYSIDE_DROPS_NONE
 from ui.main_window import MainWindow
-
-
-@pytest.fixture(scope="session", autouse=True)
-def none_cushion() -> None:
-    """With PySide6 6.12.0 on Python 3.11 (helpers.PYSIDE_DROPS_NONE) every void Qt call takes a
-    reference to None away; a long GUI session would abort the test process at exit. Until the
-    dependency is pinned, None gets references to spare. Inert on a fixed PySide6 or Python 3.12+."""
-    if PYSIDE_DROPS_NONE:
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 32
 
 
 @pytest.fixture(autouse=True)

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TypeVar
 
-import PySide6
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 W = TypeVar("W", bound=QWidget)
-
-# PySide6 6.12.0 returns None from every void method without taking a reference to it.
-# From Python 3.12 None is immortal and nothing happens; on 3.11 each call (setText,
-# setEnabled, killTimer inside qasync, ...) takes one reference away, and after some tens of
-# thousands the interpreter aborts: "Fatal Python error: none_dealloc: deallocating None".
-# 6.11.3 is not affected (measured). See test_qt_bindings.py.
-PYSIDE_DROPS_NONE = PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12)
 
 
 def wait_for_dialog(qtbot, parent: QWidget, kind: type[W]) -> W:
