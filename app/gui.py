@@ -14,14 +14,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
+
 from app.background import BackgroundOps, describe
 from app.context import AppContext, default_editor
+from app.engine_bridge import EngineBridge
+from app.engine_host import EngineHost
 from app.services.keywords import KeywordService
+from app.services.review import ReviewService
 from app.version import __version__
 from engine.keywords import KeywordBook
 from engine.store.db import DatabaseError
@@ -65,23 +71,39 @@ def run_gui(cli_home: str | None) -> int:
         context.close()
 
 
-def build_main_window(context: AppContext, ops: BackgroundOps) -> MainWindow:
-    """Services for this data home and the window over them (also what the GUI tests build)."""
-    from ui.main_window import MainWindow
+def build_main_window(context: AppContext, ops: BackgroundOps, bridge: EngineBridge | None = None) -> MainWindow:
+    """Services for this data home and the window over them (also what the GUI tests build).
 
-    keywords = KeywordService(KeywordBook(context.db), ops, editor=default_editor())
+    `bridge` carries the running engine's events to the screens that show live work.
+    """
+    from ui.main_window import MainWindow
+    from ui.screens.review import ReviewScreen
+
+    editor = default_editor()
+    keywords = KeywordService(KeywordBook(context.db), ops, editor=editor)
     window = MainWindow(keywords=keywords, database=str(context.home.database_path),
                         settings_path=context.home.root / "window.ini")
     keywords.setParent(window)
+    review = ReviewService(context.db, ops, editor=editor, exports_dir=context.home.exports_dir, parent=window)
+    window.review_screen = ReviewScreen(review, bridge)
+    window.add_screen(window.review_screen.title, "review", window.review_screen)
     ops.failed.connect(window.show_error)
+    if bridge is not None:
+        bridge.queue_summary_changed.connect(window.show_queue_summary)
     return window
 
 
 async def _session(application: QApplication, context: AppContext) -> int:
     ops = BackgroundOps()
-    window = build_main_window(context, ops)
+    bridge = EngineBridge()
+    host = EngineHost(context, ops, bridge)
+    window = build_main_window(context, ops, bridge)
+    window.close_guard = lambda: _close_question(host)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    # SIGTERM (logout, `kill`, the packaging test) closes like File > Quit, without asking. The
+    # handler runs at the next Python-level event, at most the bridge's 100 ms drain away.
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.force_close))
     # The session ends when the window closes, not when Qt sees its last window go: the
     # shutdown below must still run inside the loop.
     quit_on_last = application.quitOnLastWindowClosed()
@@ -92,13 +114,25 @@ async def _session(application: QApplication, context: AppContext) -> int:
         window.show()
         window.keywords_screen.setFocus()
         window.offer_demo_if_empty()
+        host.start()
         await closed.wait()
     finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+        # Running stages get a few seconds to checkpoint; everything else resumes next time.
+        host.stop()
         sys.excepthook = previous_hook
         application.setQuitOnLastWindowClosed(quit_on_last)
         # A page fetch may take 15 s more; the window is already gone, the process waits for it.
         ops.shutdown(wait=False)
     return 0
+
+
+def _close_question(host: EngineHost) -> str | None:
+    running = host.running_jobs()
+    if not running:
+        return None
+    return (f"{running} article(s) are being generated. Copydesk will stop them after their current "
+            f"stage; they resume from there the next time you open it.")
 
 
 def _reporting_hook(window: MainWindow) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:

@@ -10,6 +10,7 @@ shows while the screen is current. Adding a screen is one add_screen() line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, Signal
@@ -22,11 +23,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QSystemTrayIcon,
     QWidget,
 )
 
 from app.services.keywords import DemoResult, KeywordService
 from app.version import __version__
+from engine.events import QueueSummary
 from ui.screens.keywords import KeywordsScreen
 from ui.theme import app_icon, tinted_icon
 from ui.widgets.messages import confirm, inform
@@ -37,7 +40,8 @@ STATUS_MESSAGE_MS = 6000
 
 class MainWindow(QMainWindow):
     """Hooks for whoever runs alongside the window (the engine host, in app/gui.py):
-    `closed` is emitted once the window has closed and saved its state.
+    `closed` is emitted once the window has closed and saved its state; `close_guard`, if
+    set, returns a question to ask before closing (None: close at once).
     """
 
     closed = Signal()
@@ -49,6 +53,11 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._keywords = keywords
         self._settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        self._restored = False
+        self.close_guard: Callable[[], str | None] | None = None
+        self._close_confirmed = False
+        self._queue_was_busy = False
+        self._tray: QSystemTrayIcon | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -80,6 +89,7 @@ class MainWindow(QMainWindow):
         keywords.keywords_changed.connect(self._refresh_counts)
         self._refresh_counts()
         self._restore_state()
+        self._restored = True
 
     # ------------------------------------------------------------ screens
 
@@ -95,6 +105,8 @@ class MainWindow(QMainWindow):
         go.triggered.connect(lambda: self.sidebar.setCurrentRow(index))
         self._view_menu.insertAction(self._view_separator, go)
         screen.announced.connect(self.show_message)
+        if self._restored:   # added after the window restored its state: restore the screen's now
+            screen.restore_state(self._settings)
 
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
@@ -113,6 +125,33 @@ class MainWindow(QMainWindow):
         """The generation queue's one-line state (e.g. "3 running, 12 queued"); empty hides it."""
         self.queue_label.setText(text)
         self.queue_label.setVisible(bool(text))
+
+    def show_queue_summary(self, summary: QueueSummary) -> None:
+        """The engine's periodic totals: the status bar line, and a notice when a batch ends."""
+        parts = [f"{summary.running} running", f"{summary.queued} queued"]
+        if summary.failed:
+            parts.append(f"{summary.failed} failed")
+        parts.append(f"{summary.tokens:,} tokens, ${summary.cost_usd:.2f} today")
+        self.set_queue_summary(("Paused · " if summary.paused else "") + " · ".join(parts))
+        busy = summary.running + summary.queued > 0
+        if self._queue_was_busy and not busy:
+            self.notify("Batch finished", f"{summary.completed} article(s) completed, {summary.failed} failed.")
+        self._queue_was_busy = busy
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification (tray message) where the desktop has a tray, and the status bar."""
+        self.show_message(f"{title}: {text}")
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(app_icon(), self)
+                self._tray.activated.connect(lambda _reason: (self.showNormal(), self.activateWindow()))
+                self._tray.show()
+            self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    def force_close(self) -> None:
+        """Close without asking (the session is ending: SIGTERM, logout)."""
+        self._close_confirmed = True
+        self.close()
 
     # ------------------------------------------------------------ demo
 
@@ -227,6 +266,11 @@ class MainWindow(QMainWindow):
                 item.setIcon(tinted_icon(item.data(_ICON_ROLE), colour))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        question = None if self._close_confirmed or self.close_guard is None else self.close_guard()
+        if question:
+            event.ignore()
+            confirm(self, "Quit Copydesk?", question, "Quit", self.force_close)
+            return
         self._save_state()
         super().closeEvent(event)
         self.closed.emit()
