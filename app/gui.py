@@ -27,7 +27,9 @@ from app.context import AppContext, default_editor
 from app.engine_bridge import EngineBridge
 from app.engine_host import EngineHost
 from app.services.keywords import KeywordService
+from app.services.queue import QueueService
 from app.services.review import ReviewService
+from app.services.settings import SettingsService
 from app.version import __version__
 from engine.keywords import KeywordBook
 from engine.store.db import DatabaseError
@@ -46,12 +48,7 @@ def run_gui(cli_home: str | None) -> int:
 
     from ui.theme import app_icon, follow_system_colour_scheme
 
-    # Python's default cycle collector runs a full pass every few hundred thousand
-    # allocations; with 100,000 keywords loaded each pass held the GIL for 0.1-0.7 s,
-    # freezing the window while a background query built its rows. Collecting less often
-    # cut the worst stall of a 60,000-row load from 300 ms to 50 ms (measured). Almost
-    # everything here is freed by reference counting; cycles just wait a little longer.
-    gc.set_threshold(50_000, 50, 100)
+    tune_garbage_collection()
     application = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(application, QApplication)
     application.setApplicationName("Copydesk")
@@ -71,25 +68,47 @@ def run_gui(cli_home: str | None) -> int:
         context.close()
 
 
-def build_main_window(context: AppContext, ops: BackgroundOps, bridge: EngineBridge | None = None) -> MainWindow:
+def tune_garbage_collection() -> None:
+    """The GUI process's collector policy (the heartbeat test applies it too).
+
+    Python's default cycle collector runs a full pass every few hundred thousand
+    allocations; with 100,000 keywords loaded each pass held the GIL for 0.1-0.7 s,
+    freezing the window while a background query built its rows. Collecting less often
+    cut the worst stall of a 60,000-row load from 300 ms to 50 ms (measured). Freezing
+    what start-up imported keeps those objects out of every later full pass. Almost
+    everything here is freed by reference counting; cycles just wait a little longer.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def build_main_window(context: AppContext, ops: BackgroundOps, bridge: EngineBridge | None = None,
+                      host: EngineHost | None = None) -> MainWindow:
     """Services for this data home and the window over them (also what the GUI tests build).
 
-    `bridge` carries the running engine's events to the screens that show live work.
+    `bridge` carries the running engine's events to the screens that show live work; without
+    one (tests of single screens) they show what the database holds.
     """
     from ui.main_window import MainWindow
+    from ui.screens.queue import QueueScreen
     from ui.screens.review import ReviewScreen
+    from ui.screens.settings import SettingsScreen
 
     editor = default_editor()
     keywords = KeywordService(KeywordBook(context.db), ops, editor=editor)
     window = MainWindow(keywords=keywords, database=str(context.home.database_path),
                         settings_path=context.home.root / "window.ini")
     keywords.setParent(window)
+    bridge = bridge or EngineBridge(window)
+    window.queue_screen = QueueScreen(QueueService(context, ops, host, parent=window), bridge)
+    window.add_screen("Queue", "queue", window.queue_screen)
     review = ReviewService(context.db, ops, editor=editor, exports_dir=context.home.exports_dir, parent=window)
     window.review_screen = ReviewScreen(review, bridge)
     window.add_screen(window.review_screen.title, "review", window.review_screen)
+    window.settings_screen = SettingsScreen(SettingsService(context, ops, parent=window))
+    window.add_screen("Settings", "settings", window.settings_screen)
     ops.failed.connect(window.show_error)
-    if bridge is not None:
-        bridge.queue_summary_changed.connect(window.show_queue_summary)
+    bridge.queue_summary_changed.connect(window.show_queue_summary)
     return window
 
 
@@ -97,7 +116,7 @@ async def _session(application: QApplication, context: AppContext) -> int:
     ops = BackgroundOps()
     bridge = EngineBridge()
     host = EngineHost(context, ops, bridge)
-    window = build_main_window(context, ops, bridge)
+    window = build_main_window(context, ops, bridge, host)
     window.close_guard = lambda: _close_question(host)
     closed = asyncio.Event()
     window.closed.connect(closed.set)

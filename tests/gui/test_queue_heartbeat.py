@@ -7,7 +7,9 @@ The figures themselves are bench/ui_latency.py's business.
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -16,6 +18,7 @@ from app.background import BackgroundOps
 from app.context import AppContext
 from app.engine_bridge import EngineBridge
 from app.engine_host import EngineHost
+from app.gui import tune_garbage_collection
 from app.services.queue import QueueService
 from engine.execution.settings import EngineSettings
 from engine.keywords import KeywordBook, SourceInput
@@ -37,8 +40,19 @@ def approve_more(book: KeywordBook, count: int) -> None:
     book.decide(ids, "approved", editor="tester")
 
 
+@pytest.fixture
+def app_gc_policy() -> Iterator[None]:
+    """The collector policy run_gui sets, restored afterwards for the other tests."""
+    thresholds = gc.get_threshold()
+    tune_garbage_collection()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
 @pytest.mark.slow
-def test_no_missed_beats_while_fifty_articles_run(qtbot, context: AppContext, ops: BackgroundOps) -> None:
+def test_no_missed_beats_while_fifty_articles_run(qtbot, context: AppContext, ops: BackgroundOps,
+                                                  app_gc_policy: None) -> None:
     book = KeywordBook(context.db)
     approve_more(book, ARTICLES - len(seed(context.db)))
     bridge = EngineBridge()
