@@ -35,9 +35,10 @@ from engine.quality.types import (
     SourceDoc,
 )
 
+# Worded without figures or names, so the checks do not take the note itself for a claim.
 OFFLINE_NOTE = (
-    "*Offline draft: assembled by Copydesk from the {count} attached source(s) without an AI model. "
-    "Each sentence is taken from the source it cites; rewrite and check it before publishing.*"
+    "*This is an offline draft, put together from the attached sources without a language model: "
+    "each sentence comes from the source it cites. Rewrite and check it before publishing.*"
 )
 NO_SOURCES_NOTE = (
     "*Offline draft: no sources are attached to \u201c{keyword}\u201d, so there is nothing to draft from. "
@@ -123,7 +124,7 @@ def draft(ctx: StageContext) -> out.Draft:
                          dek="Copydesk could not draft this story offline because no sources are attached.",
                          body=NO_SOURCES_NOTE.format(keyword=brief.keyword) + "\n")
     notes = {n.text: n.source_label for n in ctx.output("research", out.Research).notes}
-    paragraphs = [OFFLINE_NOTE.format(count=len(brief.sources))]
+    paragraphs = [OFFLINE_NOTE]
     for section in ctx.output("outline", out.Outline).sections:
         sentences = [f"{point} [{notes[point]}]" if notes.get(point) else point for point in section.points]
         paragraphs.append(f"## {section.heading}")
@@ -253,5 +254,5 @@ def finalization_output(profile: Profile, fact: FactReport, bias: BiasReport, pe
 def _plain_text(markdown: str) -> str:
     """Body prose without headings and the italic offline note."""
     lines = [line for line in markdown.splitlines()
-             if line.strip() and not line.lstrip().startswith(("#", "*Offline draft"))]
+             if line.strip() and not line.lstrip().startswith("#") and line.strip() != OFFLINE_NOTE]
     return " ".join(lines)

@@ -103,7 +103,7 @@ def test_list_is_completed_articles_best_first(qtbot, review: ReviewService) -> 
 
 def test_article_comes_rendered_with_its_marks(qtbot, review: ReviewService) -> None:
     view: ArticleView = wait_result(qtbot, review.article, FLAGGED)
-    assert view.html.startswith("<p><em>Offline draft") and "<h2>What is happening</h2>" in view.html
+    assert view.html.startswith("<p><em>This is an offline draft") and "<h2>What is happening</h2>" in view.html
     kinds = {(mark.kind, mark.text) for mark in view.highlights}
     assert {("biased", "slammed"), ("biased", "disastrous")} <= kinds
     assert ("unverifiable", "Council Member Rosa Alvarez (District 2) slammed the disastrous parks reduction.") in kinds

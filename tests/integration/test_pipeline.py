@@ -39,7 +39,7 @@ def test_offline_pipeline_end_to_end(db: Database) -> None:
     assert [(s, a, st) for s, a, st in stage_rows(db, article_id)] == [(n, 1, "completed") for n in STAGE_NAMES]
     detail = article_detail(db, article_id)
     assert detail["status"] == "completed" and detail["current_stage"] == "finalization"
-    assert "Offline draft" in detail["body"]
+    assert "offline draft" in detail["body"]
     with db.read() as session:
         source_count = len(session.get(AIArticle, article_id).keyword.sources)
     cited = {int(n) for n in re.findall(r"\[S(\d+)\]", detail["body"])}
