@@ -8,7 +8,7 @@ palette in places). The light palette is Fusion's own.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from resources import resource_path
@@ -79,3 +79,16 @@ def tinted_icon(name: str, colour: QColor) -> QIcon:
 
 def app_icon() -> QIcon:
     return QIcon(str(resource_path("icons", "copydesk.svg")))
+
+
+def status_dot(colour: str) -> QIcon:
+    """A small filled circle for status columns: readable on light and dark palettes alike."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)

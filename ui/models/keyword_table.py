@@ -18,9 +18,10 @@ from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QFont
 
 from app.services.keywords import KeywordRow
+from ui.theme import status_dot
 
 COLUMNS = ("Keyword", "Priority", "Status", "Decided by", "Decided at", "Sources", "Source")
 KEYWORD, PRIORITY, STATUS, DECIDED_BY, DECIDED_AT, SOURCES, SOURCE = range(len(COLUMNS))
@@ -116,18 +117,6 @@ def _cached_when() -> Callable[[datetime | None], str]:
     return when
 
 
-def _dot(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
-
-
 class KeywordTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -136,7 +125,7 @@ class KeywordTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._sort_column = NATURAL_ORDER
         self._sort_order = Qt.SortOrder.AscendingOrder
-        self._status_icons = {status: _dot(colour) for status, colour in _STATUS_COLOURS.items()}
+        self._status_icons = {status: status_dot(colour) for status, colour in _STATUS_COLOURS.items()}
         self._bold = QFont()
         self._bold.setBold(True)
 

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from app.services.queue import ACTIVE, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
+from ui.theme import status_dot
 
 COLUMNS = ("Keyword", "Status", "Stage", "Elapsed", "Tokens", "Cost", "Retries")
 KEYWORD, STATUS, STAGE, ELAPSED, TOKENS, COST, RETRIES = range(len(COLUMNS))
@@ -85,18 +85,6 @@ class BatchProgress:
         return self.completed + self.failed + self.cancelled
 
 
-def _dot(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
-
-
 class QueueTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -105,7 +93,7 @@ class QueueTableModel(QAbstractTableModel):
         self._event_at: dict[int, float] = {}       # article id -> time.monotonic() of the last event applied
         self._row_of: dict[int, int] = {}
         self._now = datetime.now(UTC)
-        self._icons = {status: _dot(colour) for status, colour in STATUS_COLOURS.items()}
+        self._icons = {status: status_dot(colour) for status, colour in STATUS_COLOURS.items()}
 
     # ------------------------------------------------------------- Qt model
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QIcon
 
 from app.services.review import CONTRADICTED, UNVERIFIABLE, ClaimRow
-from ui.models.review_table import dot
+from ui.theme import status_dot
 from ui.widgets.review_highlights import COLOURS
 
 COLUMNS = ("Claim", "Verdict", "Evidence", "Source")
@@ -31,9 +31,9 @@ class ReviewClaimTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._claims: list[ClaimRow] = []
         # The verdict dots use the article's highlight colours, so a claim and its mark match.
-        self._icons: dict[str, QIcon] = {"supported": dot(_SUPPORTED_COLOUR),
-                                         "contradicted": dot(COLOURS[CONTRADICTED].name()),
-                                         "unverifiable": dot(COLOURS[UNVERIFIABLE].name())}
+        self._icons: dict[str, QIcon] = {"supported": status_dot(_SUPPORTED_COLOUR),
+                                         "contradicted": status_dot(COLOURS[CONTRADICTED].name()),
+                                         "unverifiable": status_dot(COLOURS[UNVERIFIABLE].name())}
         self._italic = QFont()
         self._italic.setItalic(True)
 

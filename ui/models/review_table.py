@@ -18,9 +18,9 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from app.services.review import REVIEW_STATUSES, ArticleRow
+from ui.theme import status_dot
 
 # Short headers keep the list narrow beside the article; the header tooltips say what each one is.
 COLUMNS = ("Article", "Overall", "Bias", "Facts", "Balance", "Gates", "Status")
@@ -67,18 +67,6 @@ def _sort_keys(row: ArticleRow) -> tuple[Any, ...]:
             REVIEW_STATUSES.index(row.review_status) if row.review_status in REVIEW_STATUSES else len(REVIEW_STATUSES))
 
 
-def dot(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
-
-
 class ReviewTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -86,8 +74,8 @@ class ReviewTableModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...]] = []
         self._keys: list[tuple[Any, ...]] = []
         self._row_of: dict[int, int] = {}
-        self._status_icons = {status: dot(colour) for status, colour in _STATUS_COLOURS.items()}
-        self._gate_icons = {passed: dot(colour) for passed, colour in _GATE_COLOURS.items()}
+        self._status_icons = {status: status_dot(colour) for status, colour in _STATUS_COLOURS.items()}
+        self._gate_icons = {passed: status_dot(colour) for passed, colour in _GATE_COLOURS.items()}
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
