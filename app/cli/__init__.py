@@ -8,13 +8,14 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from app.context import AppContext
 from app.version import __version__
-from engine.store.db import DatabaseError
+
+if TYPE_CHECKING:
+    from app.context import AppContext
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -97,6 +98,10 @@ def run(argv: list[str]) -> int:
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[AppContext]:
     """The data home of this invocation, its database open and migrated."""
+    # Imported here: `copydesk --version` and `--help` should not pay for SQLAlchemy.
+    from app.context import AppContext
+    from engine.store.db import DatabaseError
+
     try:
         context = AppContext.open(args.home)
     except DatabaseError as error:
