@@ -11,10 +11,10 @@ from PySide6.QtCore import QModelIndex
 
 from app.services.queue import QueueRow
 from ui.models.queue_table import (
+    BAR_ROLE,
     COLUMNS,
     ELAPSED,
     KEYWORD,
-    PROGRESS_ROLE,
     RETRIES,
     STAGE,
     STATUS,
@@ -70,7 +70,7 @@ def test_cells(model: QueueTableModel) -> None:
     assert cells(model, 0)[:3] == ["keyword 3", "Queued", "Waiting"]
     assert cells(model, 1)[STAGE] == "5/14  Draft"
     assert cells(model, 2)[:4] == ["keyword 1", "Completed", "14/14  Finalization", "1:15"]
-    assert model.index(2, STAGE).data(PROGRESS_ROLE) == 1.0
+    assert model.index(2, STAGE).data(BAR_ROLE) == (1.0, "completed")
 
 
 def test_events_change_one_row_without_a_reset(model: QueueTableModel) -> None:
@@ -110,7 +110,7 @@ def test_a_load_of_the_same_rows_updates_in_place(model: QueueTableModel) -> Non
     seen = Recorder(model)
     model.set_rows([row(3), row(2, "generating", stage="draft", index=5, tokens=900),
                     row(1, "completed", stage="finalization", index=14, batch="b1")])
-    assert seen.resets == 0 and seen.changed == [(1, 1, 0, len(COLUMNS) - 1)]
+    assert seen.resets == 0 and seen.changed == [(1, 1, TOKENS, TOKENS)]      # the one cell that changed
     assert cells(model, 1)[TOKENS] == "900"
     model.set_rows([row(4), row(3), row(2, "generating", stage="draft", index=5, tokens=900),
                     row(1, "completed", stage="finalization", index=14, batch="b1")])

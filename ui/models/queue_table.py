@@ -3,6 +3,9 @@
 calibre's job model: a progress tick or a stage change is a `dataChanged` on
 that article's row (only the cells that changed); the model resets only when
 the set of rows changes (a new batch, a reload that found other articles).
+Cell texts are formatted when a row changes, not when it is painted: a paint
+asks data() for several roles of every visible cell, each call a trip into
+Python while the engine's threads compete for the GIL.
 
 Rows read from the database and engine events can cross: a read that began
 before the engine committed a change can arrive after the event that announced
@@ -15,12 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+        QPersistentModelIndex,
+    Qt,
+)
 
 from app.services.queue import ACTIVE, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
 from ui.theme import status_dot
@@ -29,14 +37,16 @@ COLUMNS = ("Keyword", "Status", "Stage", "Elapsed", "Tokens", "Cost", "Retries")
 KEYWORD, STATUS, STAGE, ELAPSED, TOKENS, COST, RETRIES = range(len(COLUMNS))
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 2      # 0..1, for the progress delegate
-STATUS_ROLE = Qt.ItemDataRole.UserRole + 3        # the article's status, for the delegate's colour
+BAR_ROLE = Qt.ItemDataRole.UserRole + 2           # (fraction 0..1, status), for the progress delegate
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_NUMBERS = (ELAPSED, TOKENS, COST, RETRIES)
+# Roles answered here; a paint asks for more (font, colours, check state), which get None at once.
+_ANSWERED = frozenset((BAR_ROLE, ID_ROLE, _DECORATION, _ALIGNMENT, _TOOLTIP))
 
 STATUS_LABELS = {"queued": "Queued", "generating": "Generating", "completed": "Completed", "failed": "Failed",
                  "cancelled": "Cancelled"}
@@ -89,6 +99,7 @@ class QueueTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[QueueRow] = []
+        self._cells: list[list[str]] = []
         self._messages: dict[int, str] = {}         # article id -> the running stage's last progress message
         self._event_at: dict[int, float] = {}       # article id -> time.monotonic() of the last event applied
         self._row_of: dict[int, int] = {}
@@ -104,29 +115,27 @@ class QueueTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY:
+            return self._cells[index.row()][index.column()]
+        if role not in _ANSWERED:
+            return None
         row = self._rows[index.row()]
         column = index.column()
-        if role == _DISPLAY:
-            return self._text(row, column)
-        if role == PROGRESS_ROLE:
-            return row.fraction
-        if role == STATUS_ROLE:
-            return row.status
+        if role == BAR_ROLE:
+            return row.fraction, row.status
+        if role == _ALIGNMENT:
+            return _RIGHT if column in _NUMBERS else None
+        if role == _DECORATION:
+            return self._icons.get(row.status) if column == STATUS else None
         if role == ID_ROLE:
             return row.id
-        if role == _DECORATION and column == STATUS:
-            return self._icons.get(row.status)
-        if role == _ALIGNMENT and column in (ELAPSED, TOKENS, COST, RETRIES):
-            return _RIGHT
-        if role == _TOOLTIP:
-            return self._tooltip(row, column)
-        return None
+        return self._tooltip(row, column)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal:
             if role == _DISPLAY:
                 return COLUMNS[section]
-            if role == _ALIGNMENT and section in (ELAPSED, TOKENS, COST, RETRIES):
+            if role == _ALIGNMENT and section in _NUMBERS:
                 return _RIGHT
         return None
 
@@ -139,6 +148,7 @@ class QueueTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._rows = list(rows)
+        self._cells = [self._format(row) for row in self._rows]
         self._row_of = {row.id: i for i, row in enumerate(self._rows)}
         kept = set(self._row_of)
         self._messages = {k: v for k, v in self._messages.items() if k in kept}
@@ -162,36 +172,33 @@ class QueueTableModel(QAbstractTableModel):
                                             started_at=fresh.started_at or current.started_at)
             else:
                 self._messages.pop(fresh.id, None)
-            if fresh != current:
-                self._rows[position] = fresh
-                self._changed(position)
+            self._set(position, fresh)
         return unknown
 
     # ------------------------------------------------------- engine events
 
     def job_started(self, article_id: int) -> bool:
         """Returns False for an article the table does not show (it needs a full load)."""
-        return self._event(article_id, KEYWORD, STAGE, lambda row: dataclasses.replace(
+        return self._event(article_id, lambda row: dataclasses.replace(
             row, status="generating", started_at=row.started_at or datetime.now(UTC), finished_at=None))
 
     def stage_started(self, article_id: int, index: int, stage: str) -> bool:
         self._messages.pop(article_id, None)
-        return self._event(article_id, STATUS, STAGE, lambda row: dataclasses.replace(
+        return self._event(article_id, lambda row: dataclasses.replace(
             row, status="generating", stage=stage, stage_index=index,
             fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
 
     def stage_progressed(self, article_id: int, fraction: float, message: str) -> bool:
         if message:
             self._messages[article_id] = message
-        return self._event(article_id, STAGE, STAGE, lambda row: dataclasses.replace(
-            row, fraction=min(1.0, max(0.0, fraction))))
+        return self._event(article_id, lambda row: dataclasses.replace(row, fraction=min(1.0, max(0.0, fraction))))
 
     def stage_finished(self, article_id: int, index: int, stage: str, status: str) -> bool:
         def finish(row: QueueRow) -> QueueRow:
             fraction = index / STAGE_COUNT if status == "completed" else row.fraction
             return dataclasses.replace(row, stage=stage, stage_index=index, fraction=max(row.fraction, fraction))
 
-        return self._event(article_id, STAGE, STAGE, finish)
+        return self._event(article_id, finish)
 
     def job_finished(self, article_id: int, status: str) -> bool:
         """`status` is completed, failed, cancelled, or "retrying" (the job waits for its next attempt)."""
@@ -207,12 +214,16 @@ class QueueTableModel(QAbstractTableModel):
                                            stage_index=STAGE_COUNT, finished_at=now)
             return dataclasses.replace(row, status=status, finished_at=now)
 
-        return self._event(article_id, KEYWORD, RETRIES, finish)
+        return self._event(article_id, finish)
 
     def tick(self, now: datetime | None = None) -> None:
         """A second went by: redraw the elapsed time of running articles, and nothing else."""
         self._now = now or datetime.now(UTC)
-        running = [i for i, row in enumerate(self._rows) if row.status == "generating"]
+        running = []
+        for position, row in enumerate(self._rows):
+            if row.status == "generating":
+                self._cells[position][ELAPSED] = self._elapsed(row)
+                running.append(position)
         if running:
             self.dataChanged.emit(self.createIndex(min(running), ELAPSED), self.createIndex(max(running), ELAPSED),
                                   [_DISPLAY])
@@ -253,39 +264,43 @@ class QueueTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------- internal
 
-    def _event(self, article_id: int, first: int, last: int, change: Any) -> bool:
+    def _event(self, article_id: int, change: Callable[[QueueRow], QueueRow]) -> bool:
         position = self._row_of.get(article_id)
         if position is None:
             return False
         self._event_at[article_id] = time.monotonic()
-        updated = change(self._rows[position])
-        if updated != self._rows[position]:
-            self._rows[position] = updated
-            self.dataChanged.emit(self.createIndex(position, first), self.createIndex(position, last))
+        self._set(position, change(self._rows[position]))
         return True
 
-    def _changed(self, position: int) -> None:
-        self.dataChanged.emit(self.createIndex(position, 0), self.createIndex(position, len(COLUMNS) - 1))
+    def _set(self, position: int, row: QueueRow) -> None:
+        """Store a row and repaint the cells that look different, and only those."""
+        old = self._rows[position]
+        if row == old:
+            return
+        cells = self._format(row)
+        changed = [column for column, (a, b) in enumerate(zip(cells, self._cells[position], strict=True)) if a != b]
+        if row.fraction != old.fraction or row.status != old.status:
+            changed.append(STAGE)       # the bar's length or colour
+        if row.status != old.status:
+            changed.append(STATUS)      # the dot
+        self._rows[position] = row
+        self._cells[position] = cells
+        if changed:
+            self.dataChanged.emit(self.createIndex(position, min(changed)), self.createIndex(position, max(changed)))
 
-    def _text(self, row: QueueRow, column: int) -> str:
-        if column == KEYWORD:
-            return row.keyword
-        if column == STATUS:
-            return STATUS_LABELS.get(row.status, row.status)
-        if column == STAGE:
-            if row.stage_index == 0:
-                return "Waiting" if row.status in ACTIVE else "Not started"
-            return f"{row.stage_index}/{STAGE_COUNT}  {stage_label(row.stage)}".rstrip()
-        if column == ELAPSED:
-            if row.started_at is None:
-                return ""
-            end = row.finished_at if row.status in FINISHED and row.finished_at else self._now
-            return format_elapsed((end - row.started_at).total_seconds())
-        if column == TOKENS:
-            return f"{row.tokens:,}"
-        if column == COST:
-            return format_cost(row.cost_usd)
-        return str(row.retry_count) if row.retry_count else ""
+    def _format(self, row: QueueRow) -> list[str]:
+        if row.stage_index == 0:
+            stage = "Waiting" if row.status in ACTIVE else "Not started"
+        else:
+            stage = f"{row.stage_index}/{STAGE_COUNT}  {stage_label(row.stage)}".rstrip()
+        return [row.keyword, STATUS_LABELS.get(row.status, row.status), stage, self._elapsed(row), f"{row.tokens:,}",
+                format_cost(row.cost_usd), str(row.retry_count) if row.retry_count else ""]
+
+    def _elapsed(self, row: QueueRow) -> str:
+        if row.started_at is None:
+            return ""
+        end = row.finished_at if row.status in FINISHED and row.finished_at else self._now
+        return format_elapsed((end - row.started_at).total_seconds())
 
     def _tooltip(self, row: QueueRow, column: int) -> str | None:
         if column == STAGE:

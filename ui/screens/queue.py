@@ -92,6 +92,7 @@ class QueueScreen(QWidget):
         self._waiting = 0
         self._summary = ""
         self._article_total: int | None = None
+        self._batch_changed = False     # an article started or ended since the overall bar was drawn
 
         self.generate_button = QPushButton()
         self.generate_button.setObjectName("generateButton")
@@ -298,6 +299,7 @@ class QueueScreen(QWidget):
     # ------------------------------------------------------------- engine events
 
     def _on_job_started(self, article_id: int, _keyword: str) -> None:
+        self._batch_changed = True
         if not self.model.job_started(article_id):
             self._request_reload()      # an article this table does not hold: a batch queued elsewhere
 
@@ -312,14 +314,19 @@ class QueueScreen(QWidget):
             self._dirty.add(article_id)
 
     def _on_job_finished(self, article_id: int, status: str, _error: str) -> None:
+        self._batch_changed = True
         if self.model.job_finished(article_id, status):
             self._dirty.add(article_id)
             if status == "completed":
                 self._refresh_counts()
 
     def _after_events(self, _count: int) -> None:
-        # Once per burst of events (at most ~10 a second), not once per event.
-        self._update_batch_bar()
+        # Once per burst of events (at most ~10 a second), not once per event. The overall bar
+        # moves with stage progress once a second (the tick); an article starting or ending
+        # moves it at once. (QProgressBar repaints synchronously on every new value.)
+        if self._batch_changed:
+            self._batch_changed = False
+            self._update_batch_bar()
         self._update_actions()
         # The log panel's header follows the live row; its table waits for the row to be read again.
         article = self.stage_log.article_id
