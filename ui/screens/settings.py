@@ -458,6 +458,7 @@ class SettingsScreen(QWidget):
         unplaced: list[str] = []
         shown = set()
         for key, reason in problems.items():
+            # A problem with a whole group (an unknown gate stored by an older version) shows at its first field.
             field_key = key if key in self.fields else {"quality_gates": "quality_gates.bias_max",
                                                         "engine": "engine.workers"}.get(key)
             if field_key in self.fields:
