@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.background import BackgroundOps
 from app.context import AppContext
 from app.engine_bridge import EngineBridge
-from engine.execution.dispatcher import Dispatcher
 from engine.execution.queue import EngineLeaseHeld, queue_summary
 from engine.execution.settings import EngineSettings, load_engine_settings
+
+if TYPE_CHECKING:
+    from engine.execution.dispatcher import Dispatcher
 
 log = logging.getLogger("copydesk.app")
 
@@ -34,7 +37,7 @@ class EngineHost(QObject):
         super().__init__(parent)
         self.context, self.ops, self.bridge = context, ops, bridge
         self.settings = settings
-        self.dispatcher: Dispatcher | None = None
+        self.dispatcher: Dispatcher | None = None  # set on the background thread by start()
         self.viewer_of: str | None = None
         self._viewer_timer = QTimer(self)
         self._viewer_timer.setInterval(VIEWER_POLL_MS)
@@ -50,6 +53,10 @@ class EngineHost(QObject):
         self.ops.run(self._start_blocking, success=self._on_started)
 
     def _start_blocking(self) -> str:
+        # Imported here, on the background thread, once the window is up: the dispatcher brings
+        # in the whole pipeline, half a second the first paint need not wait for.
+        from engine.execution.dispatcher import Dispatcher
+
         settings = self.settings or load_engine_settings(self.context.db)
         dispatcher = Dispatcher(self.context.db, settings, sink=self.bridge,
                                 pricing_override=self.context.home.pricing_override,

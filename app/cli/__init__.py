@@ -71,15 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str]) -> int:
+    # No command, only perhaps --home: the desktop app, without loading every sub-command.
+    home_only = argparse.ArgumentParser(add_help=False)
+    home_only.add_argument("--home", default=None)
+    known, rest = home_only.parse_known_args(argv)
+    if not rest:
+        from app.gui import run_gui
+
+        return run_gui(known.home)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
-        if args.command:
-            parser.parse_args([args.command, "--help"])
-        from app.gui import run_gui
-
-        return run_gui(args.home)
+        parser.parse_args([args.command, "--help"])
     try:
         return handler(args)
     except CommandError as error:

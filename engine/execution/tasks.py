@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from engine.articles import BatchResult, create_articles
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettings
+from engine.pipeline.names import stage_index
 from engine.pipeline.persist import RunError, increment_retry
-from engine.pipeline.stages import stage_index
 from engine.store.db import Database
 from engine.store.models import AIArticle
 

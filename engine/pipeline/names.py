@@ -7,3 +7,11 @@ STAGE_NAMES: tuple[str, ...] = (
     "meta_generation", "finalization",
 )
 STAGE_COUNT = len(STAGE_NAMES)
+
+
+def stage_index(name: str) -> int:
+    """1-based index of a stage name; ValueError with the valid names otherwise."""
+    try:
+        return STAGE_NAMES.index(name) + 1
+    except ValueError:
+        raise ValueError(f"unknown stage {name!r}; stages are: {', '.join(STAGE_NAMES)}") from None

@@ -9,7 +9,8 @@ from engine.quality.types import BiasReport, FactReport, OriginalityReport, Pers
 
 
 class StageOutput(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Validators are built on first use (off the GUI thread), not at import: half a second saved at start.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class KeywordAnalysis(StageOutput):

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from engine.events import StageFinished
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
-from engine.pipeline.names import STAGE_NAMES
-from engine.pipeline.stages import STAGES, stage_index
+from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES, stage_index
 from engine.providers.settings import ProviderSettings, apply_env_overrides
 from engine.quality.types import SourceDoc
 from engine.store.db import Database
@@ -122,7 +121,7 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
         raise RunError(f"no article with id {article_id}")
     checkpoints, attempts = latest_checkpoints(session, article_id)
     if start_stage is None:
-        start = next((s.index for s in STAGES if s.name not in checkpoints), len(STAGES) + 1)
+        start = next((i for i, name in enumerate(STAGE_NAMES, start=1) if name not in checkpoints), STAGE_COUNT + 1)
     else:
         try:
             start = stage_index(start_stage)
@@ -241,7 +240,7 @@ def complete_article(session: Session, article_id: int, checkpoints: Mapping[str
     article.slug, article.tags = seo.slug, list(seo.tags)
     store_scores(session, article, final)
     article.status = "completed"
-    article.current_stage, article.current_stage_index = STAGES[-1].name, len(STAGES)
+    article.current_stage, article.current_stage_index = STAGE_NAMES[-1], STAGE_COUNT
     article.finished_at = utcnow()
 
 

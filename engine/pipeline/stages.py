@@ -51,11 +51,3 @@ STAGES: tuple[Stage, ...] = tuple(
 assert tuple(stage.name for stage in STAGES) == STAGE_NAMES, "engine.pipeline.names is out of step"
 # The stages run_quality_checks repeats on an article's current text.
 CHECK_STAGES = ("fact_verification", "bias_detection", "perspective_analysis", "originality_check", "finalization")
-
-
-def stage_index(name: str) -> int:
-    """1-based index of a stage name; ValueError with the valid names otherwise."""
-    try:
-        return STAGE_NAMES.index(name) + 1
-    except ValueError:
-        raise ValueError(f"unknown stage {name!r}; stages are: {', '.join(STAGE_NAMES)}") from None
