@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import random
 from typing import Any
 
@@ -15,12 +16,22 @@ from engine.providers.keys import API_KEY_ENV_VARS, get_api_key
 from engine.providers.limiter import RateLimiter, Sleep
 from engine.providers.settings import ProviderSettings, apply_env_overrides
 
-__all__ = ["ProviderSettings", "apply_env_overrides", "make_provider"]
+__all__ = ["ProviderSettings", "apply_env_overrides", "make_provider", "preload"]
 
 # Local servers (Ollama, llama.cpp, LM Studio) ignore the key, but the SDKs insist on one.
 LOCAL_PLACEHOLDER_KEY = "local-no-key"
 
 _DISPLAY_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
+# Imported on first use: each SDK takes one to three seconds of CPU to import, and a worker
+# process needs at most one of them.
+_IMPLEMENTATIONS = {"openai": ("engine.providers.openai_provider", "OpenAIProvider"),
+                    "anthropic": ("engine.providers.anthropic_provider", "AnthropicProvider")}
+
+
+def preload(provider: str) -> None:
+    """Import a provider's SDK now rather than at its first request ("offline": nothing)."""
+    if provider in _IMPLEMENTATIONS:
+        importlib.import_module(_IMPLEMENTATIONS[provider][0])
 
 
 def make_provider(
@@ -46,12 +57,6 @@ def make_provider(
             )
         key = LOCAL_PLACEHOLDER_KEY
     options: dict[str, Any] = {"sleep": sleep, "rng": rng, "limiter": limiter}
-    # Imported here: each SDK takes a noticeable part of a second to import, and a worker
-    # process needs at most one of them.
-    if settings.provider == "openai":
-        from engine.providers.openai_provider import OpenAIProvider
-
-        return OpenAIProvider(settings, key, **options)
-    from engine.providers.anthropic_provider import AnthropicProvider
-
-    return AnthropicProvider(settings, key, **options)
+    module, name = _IMPLEMENTATIONS[settings.provider]
+    implementation = getattr(importlib.import_module(module), name)
+    return implementation(settings, key, **options)

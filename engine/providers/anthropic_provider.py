@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import anthropic
-from anthropic import AsyncAnthropic
+from anthropic import AsyncAnthropic, DefaultAioHttpClient
 from pydantic import BaseModel
 
 from engine.providers.base import LLMRequest, Usage
@@ -19,6 +19,7 @@ from engine.providers.remote import (
     Reply,
     classify_transport_error,
     connection_error_reason,
+    lost_connection_reason,
     copydesk_headers,
 )
 from engine.providers.retry import Failure, classify_status, error_detail
@@ -46,9 +47,10 @@ class AnthropicProvider(RemoteProvider):
         super().__init__(settings, api_key, **options)
         # api_key explicitly: otherwise the SDK also searches the environment and on-disk
         # profiles, and a key we did not choose could be used. max_retries=0: retries are ours.
+        # The SDK's aiohttp transport, for the same reason as the OpenAI provider's.
         self._client = AsyncAnthropic(
             api_key=api_key, base_url=settings.base_url, max_retries=0,
-            timeout=settings.request_timeout_s,
+            timeout=settings.request_timeout_s, http_client=DefaultAioHttpClient(),
         )
         self._official = self._client.base_url.host == ANTHROPIC_HOST
 
@@ -115,7 +117,7 @@ class AnthropicProvider(RemoteProvider):
                 exc.status_code, exc.response.headers, error_detail(exc.body, exc.message),
                 service=self.service, key_env_var=self.key_env_var, model=request.model,
             )
-        if isinstance(exc, anthropic.APITimeoutError):
+        if isinstance(exc, anthropic.APITimeoutError) and not lost_connection_reason(exc):
             return Failure(True, f"timed out after {min(request.timeout_s, self.settings.request_timeout_s):g} s")
         if isinstance(exc, anthropic.APIConnectionError):
             return Failure(True, connection_error_reason(exc))

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import httpx2
 from pydantic import BaseModel, ValidationError
 
@@ -69,8 +70,24 @@ def copydesk_headers(request: LLMRequest) -> dict[str, str]:
     return headers
 
 
+def lost_connection_reason(exc: BaseException) -> str | None:
+    """Why the connection under an SDK or httpx2 error was lost, when aiohttp says so. The
+    SDKs' aiohttp transport maps every lost connection to a connect timeout; the aiohttp
+    error it chains tells a reset or a refused connection from a real timeout."""
+    cause = exc.__cause__
+    while cause is not None and not isinstance(cause, aiohttp.ClientError):
+        cause = cause.__cause__
+    if cause is None or isinstance(cause, asyncio.TimeoutError):
+        return None
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return "could not connect (is the server running?)"
+    return "connection dropped by the server"
+
+
 def classify_transport_error(exc: Exception) -> Failure | None:
     """Failures below the SDK: a stream that stops mid-way surfaces as a raw httpx2 error."""
+    if isinstance(exc, httpx2.TransportError) and lost_connection_reason(exc):
+        return Failure(True, "connection dropped mid-stream")
     if isinstance(exc, httpx2.TimeoutException):
         return Failure(True, "stream stalled (no data before the timeout)")
     if isinstance(exc, httpx2.TransportError):
@@ -79,7 +96,10 @@ def classify_transport_error(exc: Exception) -> Failure | None:
 
 
 def connection_error_reason(exc: Exception) -> str:
-    """Short reason for the SDKs' APIConnectionError, from the httpx2 error under it."""
+    """Short reason for the SDKs' APIConnectionError, from the error under it."""
+    lost = lost_connection_reason(exc)
+    if lost:
+        return lost
     cause = exc.__cause__
     if isinstance(cause, httpx2.ConnectError):
         return "could not connect (is the server running?)"
