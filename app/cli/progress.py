@@ -29,6 +29,7 @@ class ConsoleSink:
             TimeElapsedColumn(), console=self.console, transient=False, disable=not self.live,
         )
         self.tasks: dict[int, TaskID] = {}
+        self.stages_done: dict[int, int] = {}
         self.totals = {"completed": 0, "failed": 0, "cancelled": 0, "tokens": 0, "cost": 0.0}
         self.overall = self.progress.add_task("overall", total=None, stage="", visible=self.live)
 
@@ -48,6 +49,7 @@ class ConsoleSink:
     def emit(self, event: Event) -> None:
         if isinstance(event, JobStarted):
             task = self._task(event.article_id, event.keyword)
+            self.stages_done[event.article_id] = event.start_stage - 1
             self.progress.update(task, completed=event.start_stage - 1)
         elif isinstance(event, StageStarted):
             self.progress.update(self._task(event.article_id), stage=f"{event.index}/{STAGE_COUNT} {event.stage}")
@@ -57,7 +59,10 @@ class ConsoleSink:
             self.totals["tokens"] += event.tokens_in + event.tokens_out
             self.totals["cost"] += event.cost_usd
             if event.status == "completed":
-                self.progress.update(self._task(event.article_id), completed=event.index)
+                # The concurrent checks end in any order: the bar keeps the furthest.
+                done = max(event.index, self.stages_done.get(event.article_id, 0))
+                self.stages_done[event.article_id] = done
+                self.progress.update(self._task(event.article_id), completed=done)
         elif isinstance(event, JobFinished):
             self._job_finished(event)
         elif isinstance(event, QueueSummary):

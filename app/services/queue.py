@@ -32,12 +32,12 @@ from engine.events import QueueSummary
 from engine.execution.queue import JobQueue
 from engine.execution.settings import load_engine_settings
 from engine.execution.tasks import batch_generate_articles, retry_article_stage
-from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
+from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES
 from engine.providers.pricing import load_pricing
 from engine.store.models import AIArticle, AIGenerationConfig, Job, KeywordSource
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
-__all__ = ["ACTIVE", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
+__all__ = ["ACTIVE", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
            "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
            "StageAttempt", "summary_text"]
 

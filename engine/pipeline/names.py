@@ -7,6 +7,11 @@ STAGE_NAMES: tuple[str, ...] = (
     "meta_generation", "finalization",
 )
 STAGE_COUNT = len(STAGE_NAMES)
+# The four checks of the draft read the draft, its claims, the perspectives and the sources,
+# never each other's results, so they run at the same time (each still checkpointed alone):
+# an article's critical path is eleven requests long instead of fourteen.
+CONCURRENT_STAGES: tuple[str, ...] = ("fact_verification", "bias_detection", "perspective_analysis",
+                                      "originality_check")
 
 
 def stage_index(name: str) -> int:

@@ -21,7 +21,7 @@ from engine.events import EventSink, NullSink, StageFinished, StageProgress, Sta
 from engine.pipeline.context import RunRequest, StageCancelled, StageContext
 from engine.pipeline.names import STAGE_COUNT
 from engine.pipeline.outputs import StageOutput
-from engine.pipeline.stages import STAGES
+from engine.pipeline.stages import STAGES, Stage, stage_steps
 from engine.providers.base import Provider, ProviderError
 from engine.providers.pricing import PricingTable
 
@@ -29,6 +29,7 @@ log = logging.getLogger("copydesk.pipeline")
 
 # Progress messages are at most this often per article; the GUI coalesces further.
 _PROGRESS_INTERVAL_S = 0.1
+_CANCELLED = object()
 
 
 class CheckpointWriter(Protocol):
@@ -68,25 +69,29 @@ async def run_pipeline(
     local_model: bool = False,
 ) -> PipelineOutcome:
     """Run stages start_index..14. `is_cancelled` aborts even inside a stage (an editor's
-    cancel); `should_stop` is checked only between stages (a graceful shutdown lets the
-    running stage finish and checkpoint)."""
+    cancel); `should_stop` is checked only between steps (a graceful shutdown lets the
+    running stages finish and checkpoint)."""
     sink = sink or NullSink()
     article_id = request.brief.article_id
     outputs = load_checkpoints(request.checkpoints)
-    for stage in STAGES[request.start_index - 1:]:
-        if is_cancelled() or should_stop():
-            return PipelineOutcome("cancelled", outputs)
+
+    async def run_stage(stage: Stage, step: tuple[Stage, ...], step_done: list[Stage]) -> str | object | None:
+        """Run one stage and make its checkpoint durable. None when it completed, else
+        _CANCELLED or the failure's one-line message (also checkpointed)."""
         attempt = request.attempts.get(stage.name, 1)
         sink.emit(StageStarted(article_id, stage.name, stage.index, attempt))
         last_progress = 0.0
 
-        def report(fraction: float, message: str, _index: int = stage.index, _name: str = stage.name) -> None:
+        def report(fraction: float, message: str) -> None:
             nonlocal last_progress
             now = time.monotonic()
             if now - last_progress >= _PROGRESS_INTERVAL_S:
                 last_progress = now
-                overall = (_index - 1 + max(0.0, min(1.0, fraction))) / STAGE_COUNT
-                sink.emit(StageProgress(article_id, _name, _index, overall, message))
+                if len(step) == 1:
+                    done = stage.index - 1 + max(0.0, min(1.0, fraction))
+                else:  # concurrent stages: count finished ones, so the bar never moves back
+                    done = step[0].index - 1 + len(step_done)
+                sink.emit(StageProgress(article_id, stage.name, stage.index, done / STAGE_COUNT, message))
 
         ctx = StageContext(request.brief, stage.name, outputs, provider, pricing, report, is_cancelled,
                            local_model=local_model)
@@ -94,7 +99,7 @@ async def run_pipeline(
         try:
             output = await stage.run(ctx)
         except StageCancelled:
-            return PipelineOutcome("cancelled", outputs)
+            return _CANCELLED
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a stage failure is recorded, never swallowed
@@ -102,10 +107,27 @@ async def run_pipeline(
             if not isinstance(error, ProviderError):
                 log.error("Stage %s of article %s failed:\n%s", stage.name, article_id, traceback.format_exc())
             await writer.stage_finished(_finished(ctx, stage.index, attempt, "failed", started, None, message))
-            return PipelineOutcome("failed", outputs, stage.name, f"{stage.name}: {message}")
+            return message
         await writer.stage_finished(
             _finished(ctx, stage.index, attempt, "completed", started, output.model_dump(mode="json"), None))
         outputs[stage.name] = output
+        step_done.append(stage)
+        return None
+
+    for step in stage_steps(request.start_index):
+        if is_cancelled() or should_stop():
+            return PipelineOutcome("cancelled", outputs)
+        # A resumed step keeps the stages it already checkpointed.
+        pending = [stage for stage in step if stage.name not in outputs]
+        done: list[Stage] = []
+        # A failing stage does not stop the others of its step: what they finish is checkpointed.
+        ended = await asyncio.gather(*(run_stage(stage, step, done) for stage in pending))
+        if _CANCELLED in ended:
+            return PipelineOutcome("cancelled", outputs)
+        failed = next(((stage, message) for stage, message in zip(pending, ended, strict=True) if message), None)
+        if failed is not None:
+            stage, message = failed
+            return PipelineOutcome("failed", outputs, stage.name, f"{stage.name}: {message}")
     return PipelineOutcome("completed", outputs)
 
 

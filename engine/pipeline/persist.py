@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.events import StageFinished
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
-from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES, stage_index
+from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES, stage_index
 from engine.providers.settings import ProviderSettings, apply_env_overrides
 from engine.quality.types import SourceDoc
 from engine.store.db import Database
@@ -122,6 +122,10 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
     checkpoints, attempts = latest_checkpoints(session, article_id)
     if start_stage is None:
         start = next((i for i, name in enumerate(STAGE_NAMES, start=1) if name not in checkpoints), STAGE_COUNT + 1)
+        kept = STAGE_NAMES[:start - 1]
+        if start <= STAGE_COUNT and STAGE_NAMES[start - 1] in CONCURRENT_STAGES:
+            # Stages that ran beside the missing one and finished are not run again.
+            kept += tuple(name for name in CONCURRENT_STAGES if name in checkpoints)
     else:
         try:
             start = stage_index(start_stage)
@@ -131,6 +135,7 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
         if missing:
             raise RunError(f"cannot start at {start_stage}: {missing[0]} has no checkpoint yet; "
                            f"start from {missing[0]} or earlier")
+        kept = STAGE_NAMES[:start - 1]
     profile, settings = provider_settings(profile_of(article.config), overrides,
                                           tuning=provider_tuning(session))
     brief = ArticleBrief(article_id=article.id, keyword=article.keyword.keyword, notes=article.keyword.notes,
@@ -138,7 +143,7 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
     return RunRequest(
         brief=brief,
         start_index=start,
-        checkpoints={name: checkpoints[name] for name in STAGE_NAMES[:start - 1]},
+        checkpoints={name: checkpoints[name] for name in kept},
         attempts={name: attempts.get(name, 0) + 1 for name in STAGE_NAMES[start - 1:]},
         provider_settings=settings,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from engine.pipeline import checks, llm, offline
 from engine.pipeline import outputs as out
 from engine.pipeline.context import StageContext
-from engine.pipeline.names import STAGE_NAMES
+from engine.pipeline.names import CONCURRENT_STAGES, STAGE_NAMES
 
 Implementation = Callable[[StageContext], out.StageOutput | Awaitable[out.StageOutput]]
 
@@ -51,3 +51,15 @@ STAGES: tuple[Stage, ...] = tuple(
 assert tuple(stage.name for stage in STAGES) == STAGE_NAMES, "engine.pipeline.names is out of step"
 # The stages run_quality_checks repeats on an article's current text.
 CHECK_STAGES = ("fact_verification", "bias_detection", "perspective_analysis", "originality_check", "finalization")
+
+
+def stage_steps(start_index: int) -> list[tuple[Stage, ...]]:
+    """The stages from `start_index` on, in the steps they run in: one stage each, except the
+    concurrent checks, which share a step."""
+    steps: list[list[Stage]] = []
+    for stage in STAGES[start_index - 1:]:
+        if steps and stage.name in CONCURRENT_STAGES and steps[-1][-1].name in CONCURRENT_STAGES:
+            steps[-1].append(stage)
+        else:
+            steps.append([stage])
+    return [tuple(step) for step in steps]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.articles import article_detail
-from engine.pipeline.names import STAGE_NAMES
+from engine.pipeline.names import CONCURRENT_STAGES, STAGE_NAMES
 from engine.pipeline.runner import process_article
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIWorkflowLog, ArticleRevision
@@ -95,6 +95,50 @@ def test_resume_reuses_checkpoints_and_never_reruns_them(db: Database, fake_llm:
     a, b = article_detail(db, first), article_detail(db, second)
     for field in ("headline", "dek", "body", "overall_quality_score", "fact_check_score", "bias_score"):
         assert a[field] == b[field]
+
+
+def test_the_four_checks_run_at_the_same_time(db: Database, fake_llm: FakeLLMServer,  # noqa: F811
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    use_provider(db, "openai", fake_llm.url_openai)
+    article_id = new_articles(db, seed(db)[:1])[0]
+    fake_llm.latency_s = 0.3
+    assert run(db, article_id) == "completed"
+    with db.read() as session:
+        logs = {row.stage: row for row in session.scalars(
+            select(AIWorkflowLog).where(AIWorkflowLog.article_id == article_id))}
+    checks = [logs[name] for name in CONCURRENT_STAGES]
+    # Every check started before any of them ended, and after the claims were committed.
+    assert max(log.started_at for log in checks) < min(log.finished_at for log in checks)
+    assert min(log.started_at for log in checks) >= logs["claims"].finished_at
+    assert logs["revision"].started_at >= max(log.finished_at for log in checks)
+    # Their four requests were at the fake server together (finalization's four come later).
+    arrivals = sorted(r.time for r in fake_llm.requests if r.stage in CONCURRENT_STAGES)[:4]
+    assert arrivals[-1] - arrivals[0] < 0.3
+
+
+def test_a_failed_check_resumes_alone(db: Database, fake_llm: FakeLLMServer,  # noqa: F811
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    use_provider(db, "openai", fake_llm.url_openai)
+    article_id = new_articles(db, seed(db)[:1])[0]
+    fake_llm.add_fault("500", times=FAST_TUNING["max_attempts"], stage="bias_detection")
+    assert run(db, article_id) == "failed"
+    rows = stage_rows(db, article_id)
+    # The other three checks finished beside the failing one and kept their checkpoints.
+    assert {(s, st) for s, _a, st in rows if s in CONCURRENT_STAGES} == {
+        ("fact_verification", "completed"), ("bias_detection", "failed"),
+        ("perspective_analysis", "completed"), ("originality_check", "completed")}
+    with db.read() as session:
+        assert "\nbias_detection: " in session.get(AIArticle, article_id).error_log
+    calls_before = {stage: fake_llm.count(stage) for stage in CONCURRENT_STAGES}
+    assert run(db, article_id) == "completed"
+    # Finalization asks each tool once more (its requests carry the tool's name); only the
+    # failed check itself was run again.
+    assert {stage: fake_llm.count(stage) - calls_before[stage] for stage in CONCURRENT_STAGES} == {
+        "fact_verification": 1, "bias_detection": 2, "perspective_analysis": 1, "originality_check": 1}
+    assert [(s, a, st) for s, a, st in stage_rows(db, article_id) if s == "bias_detection"] == [
+        ("bias_detection", 1, "failed"), ("bias_detection", 2, "completed")]
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from app.services.queue import ACTIVE, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
+from app.services.queue import ACTIVE, CONCURRENT_STAGES, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
 from ui.theme import status_dot
 
 COLUMNS = ("Keyword", "Status", "Stage", "Elapsed", "Tokens", "Cost", "Retries")
@@ -79,6 +79,15 @@ def format_cost(cost: float) -> str:
 
 
 @dataclass(frozen=True)
+
+def _furthest(row: QueueRow, stage: str, index: int) -> dict[str, Any]:
+    """The stage a row shows: the concurrent checks start and end in any order, and the row
+    stays on the furthest of them rather than jumping back and forth."""
+    if (row.status == "generating" and stage in CONCURRENT_STAGES and row.stage in CONCURRENT_STAGES
+            and index < row.stage_index):
+        return {"stage": row.stage, "stage_index": row.stage_index}
+    return {"stage": stage, "stage_index": index}
+
 class BatchProgress:
     """The newest batch's state, for the screen's overall bar."""
 
@@ -185,7 +194,7 @@ class QueueTableModel(QAbstractTableModel):
     def stage_started(self, article_id: int, index: int, stage: str) -> bool:
         self._messages.pop(article_id, None)
         return self._event(article_id, lambda row: dataclasses.replace(
-            row, status="generating", stage=stage, stage_index=index,
+            row, status="generating", **_furthest(row, stage, index),
             fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
 
     def stage_progressed(self, article_id: int, fraction: float, message: str) -> bool:
@@ -196,7 +205,7 @@ class QueueTableModel(QAbstractTableModel):
     def stage_finished(self, article_id: int, index: int, stage: str, status: str) -> bool:
         def finish(row: QueueRow) -> QueueRow:
             fraction = index / STAGE_COUNT if status == "completed" else row.fraction
-            return dataclasses.replace(row, stage=stage, stage_index=index, fraction=max(row.fraction, fraction))
+            return dataclasses.replace(row, **_furthest(row, stage, index), fraction=max(row.fraction, fraction))
 
         return self._event(article_id, finish)
 
