@@ -64,11 +64,13 @@ from engine.pipeline.persist import (
     load_run_request,
     mark_failed,
     mark_generating,
+    profile_of,
+    provider_settings,
     record_stages,
     store_scores,
 )
 from engine.store.db import Database
-from engine.store.models import AIArticle, Job, utcnow
+from engine.store.models import AIArticle, AIGenerationConfig, Job, utcnow
 
 log = logging.getLogger("copydesk.engine")
 
@@ -123,6 +125,7 @@ class Dispatcher:
         orphaned jobs back, start the workers and the dispatch thread."""
         acquire_engine_lease(self.db, self.owner, self.settings.lease_s)
         self._recover()
+        self.pool.preload = self._default_providers()
         self.pool.start()
         self._thread = threading.Thread(target=self._run, name="copydesk-dispatcher", daemon=True)
         self._thread.start()
@@ -161,6 +164,12 @@ class Dispatcher:
             self._kill_everything()
         finally:
             release_engine_lease(self.db, self.owner)
+
+    def _default_providers(self) -> tuple[str, ...]:
+        """The default profile's provider (environment overrides applied): most jobs use it."""
+        with self.db.read() as session:
+            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+            return (provider_settings(profile_of(config))[1].provider,) if config is not None else ()
 
     def _recover(self) -> None:
         recovered = self.queue.recover_expired()

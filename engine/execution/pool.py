@@ -50,6 +50,8 @@ class LocalPool:
         self.pricing_override = str(pricing_override) if pricing_override else None
         self.log_file = str(log_file) if log_file else None
         self.context = multiprocessing.get_context("spawn")
+        # Providers whose SDK a new worker imports before it says it is ready.
+        self.preload: tuple[str, ...] = ()
         self.workers: dict[int, WorkerHandle] = {}
         self._numbers = 0
 
@@ -62,7 +64,8 @@ class LocalPool:
         ours, theirs = self.context.Pipe(duplex=True)
         process = self.context.Process(
             target=worker_main, name=f"copydesk-worker-{self._numbers}",
-            args=(theirs, self.slots, self.max_tasks, self.pricing_override, self.log_file), daemon=True)
+            args=(theirs, self.slots, self.max_tasks, self.pricing_override, self.log_file, self.preload),
+            daemon=True)
         process.start()
         theirs.close()
         handle = WorkerHandle(self._numbers, process, ours)

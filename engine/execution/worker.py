@@ -34,6 +34,7 @@ from engine.logs import attach_worker_log
 from engine.pipeline.checks import run_checks
 from engine.pipeline.orchestrator import run_pipeline
 from engine.providers import make_provider
+from engine.providers import preload as preload_provider
 from engine.providers.base import Provider, ProviderError
 from engine.providers.pricing import PricingTable, load_pricing
 from engine.providers.settings import ProviderSettings
@@ -227,11 +228,14 @@ class Worker:
 
 
 def worker_main(connection: Connection, slots: int, max_tasks: int, pricing_override: str | None,
-                log_file: str | None) -> None:
-    """Entry point of a spawned worker process."""
+                log_file: str | None, preload: tuple[str, ...] = ()) -> None:
+    """Entry point of a spawned worker process. It imports the SDKs of `preload` before it
+    says it is ready, so the first jobs do not wait a second or more for them."""
     if log_file:
         attach_worker_log(log_file)
     started = time.monotonic()
+    for provider in preload:
+        preload_provider(provider)
     worker = Worker(connection, slots, max_tasks, Path(pricing_override) if pricing_override else None)
     log.info("Worker %s ready in %.2f s", os.getpid(), time.monotonic() - started)
     asyncio.run(worker.run())
