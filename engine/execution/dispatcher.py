@@ -382,6 +382,9 @@ class Dispatcher:
                 self._hand_back([job])
                 continue
             self._dispatch(job, target)
+            # Preparing a job takes a few milliseconds; running jobs' stages waiting for their
+            # acknowledgement are committed in between, not after the whole claim.
+            self._process(self._receive(0))
 
     def _place_suspects(self) -> None:
         """A job that was on a crashed worker runs alone, so a second crash is surely its own."""

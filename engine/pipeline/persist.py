@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -169,35 +169,34 @@ _ADD_TOTALS = (
 def record_stages(session: Session, events: Sequence[StageFinished]) -> int:
     """Commit stage attempts. A replay of an (article, stage, attempt) already recorded is a
     no-op, so a re-sent event can never write a checkpoint twice. Returns how many were new."""
-    keys = {(e.article_id, e.stage, e.attempt) for e in events}
-    existing = set(session.execute(
-        select(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt)
-        .where(tuple_(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt).in_(list(keys)))
-    ).all()) if keys else set()
-    fresh: dict[tuple[int, str, int], StageFinished] = {}
+    unique: dict[tuple[int, str, int], StageFinished] = {}
     for event in events:
-        key = (event.article_id, event.stage, event.attempt)
-        if key not in existing:
-            fresh.setdefault(key, event)
-    if not fresh:
+        unique.setdefault((event.article_id, event.stage, event.attempt), event)
+    if not unique:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(_LOG_TABLE).on_conflict_do_nothing(index_elements=["article_id", "stage", "attempt"])
-    session.execute(statement, [
+    # Core statements on the session's connection: the single writer runs this for every
+    # stage of every article, and the ORM's bookkeeping would cost more than the SQL.
+    connection = session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(_LOG_TABLE).on_conflict_do_nothing(index_elements=["article_id", "stage", "attempt"])
+                 .returning(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt))
+    inserted = {tuple(row) for row in connection.execute(statement, [
         dict(article_id=e.article_id, stage=e.stage, stage_index=e.index, attempt=e.attempt, status=e.status,
              started_at=_utc(e.started_at), finished_at=_utc(e.finished_at),
              duration_s=round(e.finished_at - e.started_at, 3), model=e.model, tokens_in=e.tokens_in,
              tokens_out=e.tokens_out, cost_usd=e.cost_usd, output=e.output, error=e.error, retries=e.retries)
-        for e in fresh.values()])
-    session.execute(_ADD_TOTALS, [
+        for e in unique.values()])}
+    fresh = [event for key, event in unique.items() if key in inserted]
+    if not fresh:
+        return 0
+    connection.execute(_ADD_TOTALS, [
         dict(aid=e.article_id, stage=e.stage, stage_index=e.index, tin=e.tokens_in, tout=e.tokens_out,
              cost=e.cost_usd)
-        for e in sorted(fresh.values(), key=lambda e: e.index)])
-    for event in fresh.values():
+        for e in sorted(fresh, key=lambda e: e.index)])
+    for event in fresh:
         if event.status == "failed":
-            session.execute(update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == event.article_id)
-                            .values(error_log=_append_error(event)))
+            connection.execute(update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == event.article_id)
+                               .values(error_log=_append_error(event)))
     return len(fresh)
 
 
