@@ -78,8 +78,6 @@ def format_cost(cost: float) -> str:
     return f"${cost:,.4f}" if cost < 1 else f"${cost:,.2f}"
 
 
-@dataclass(frozen=True)
-
 def _furthest(row: QueueRow, stage: str, index: int) -> dict[str, Any]:
     """The stage a row shows: the concurrent checks start and end in any order, and the row
     stays on the furthest of them rather than jumping back and forth."""
@@ -88,6 +86,8 @@ def _furthest(row: QueueRow, stage: str, index: int) -> dict[str, Any]:
         return {"stage": row.stage, "stage_index": row.stage_index}
     return {"stage": stage, "stage_index": index}
 
+
+@dataclass(frozen=True)
 class BatchProgress:
     """The newest batch's state, for the screen's overall bar."""
 
