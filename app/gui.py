@@ -21,15 +21,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from app.background import BackgroundOps, describe
 from app.context import AppContext, default_editor
 from app.engine_bridge import EngineBridge
 from app.engine_host import EngineHost
 from app.services.keywords import KeywordService
-from app.services.queue import QueueService
-from app.services.review import ReviewService
-from app.services.settings import SettingsService
 from app.version import __version__
 from engine.keywords import KeywordBook
 from engine.store.db import DatabaseError
@@ -89,17 +87,36 @@ def build_main_window(context: AppContext, ops: BackgroundOps, bridge: EngineBri
     `bridge` carries the running engine's events to the screens that show live work; without
     one (tests of single screens) they show what the database holds.
     """
+    window = build_keywords_window(context, ops)
+    add_engine_screens(window, context, ops, bridge or EngineBridge(window), host)
+    return window
+
+
+def build_keywords_window(context: AppContext, ops: BackgroundOps) -> MainWindow:
+    """The window with its first screen, Keywords: all the app shows at its first paint."""
     from ui.main_window import MainWindow
+
+    keywords = KeywordService(KeywordBook(context.db), ops, editor=default_editor())
+    window = MainWindow(keywords=keywords, database=str(context.home.database_path),
+                        settings_path=context.home.root / "window.ini")
+    keywords.setParent(window)
+    ops.failed.connect(window.show_error)
+    return window
+
+
+def add_engine_screens(window: MainWindow, context: AppContext, ops: BackgroundOps, bridge: EngineBridge,
+                       host: EngineHost | None) -> None:
+    """Queue, Review and Settings. Imported here, not at start-up: their services bring in
+    the pipeline's models and the providers (pydantic, keyring), half a second that the
+    first paint need not wait for."""
+    from app.services.queue import QueueService
+    from app.services.review import ReviewService
+    from app.services.settings import SettingsService
     from ui.screens.queue import QueueScreen
     from ui.screens.review import ReviewScreen
     from ui.screens.settings import SettingsScreen
 
     editor = default_editor()
-    keywords = KeywordService(KeywordBook(context.db), ops, editor=editor)
-    window = MainWindow(keywords=keywords, database=str(context.home.database_path),
-                        settings_path=context.home.root / "window.ini")
-    keywords.setParent(window)
-    bridge = bridge or EngineBridge(window)
     window.queue_screen = QueueScreen(QueueService(context, ops, host, parent=window), bridge)
     window.add_screen("Queue", "queue", window.queue_screen)
     review = ReviewService(context.db, ops, editor=editor, exports_dir=context.home.exports_dir, parent=window)
@@ -107,16 +124,14 @@ def build_main_window(context: AppContext, ops: BackgroundOps, bridge: EngineBri
     window.add_screen(window.review_screen.title, "review", window.review_screen)
     window.settings_screen = SettingsScreen(SettingsService(context, ops, parent=window))
     window.add_screen("Settings", "settings", window.settings_screen)
-    ops.failed.connect(window.show_error)
     bridge.queue_summary_changed.connect(window.show_queue_summary)
-    return window
 
 
 async def _session(application: QApplication, context: AppContext) -> int:
     ops = BackgroundOps()
     bridge = EngineBridge()
     host = EngineHost(context, ops, bridge)
-    window = build_main_window(context, ops, bridge, host)
+    window = build_keywords_window(context, ops)
     window.close_guard = lambda: _close_question(host)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -132,6 +147,9 @@ async def _session(application: QApplication, context: AppContext) -> int:
     try:
         window.show()
         window.keywords_screen.setFocus()
+        # The other screens once the window has painted: the editor sees it while they load.
+        await _first_paint(application, window)
+        add_engine_screens(window, context, ops, bridge, host)
         window.offer_demo_if_empty()
         host.start()
         await closed.wait()
@@ -144,6 +162,29 @@ async def _session(application: QApplication, context: AppContext) -> int:
         # A page fetch may take 15 s more; the window is already gone, the process waits for it.
         ops.shutdown(wait=False)
     return 0
+
+
+async def _first_paint(application: QApplication, window: QWidget, timeout_s: float = 1.0) -> None:
+    """Return once something in `window` has painted (at most `timeout_s` later)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    painted = asyncio.get_running_loop().create_future()
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            if (event.type() == QEvent.Type.Paint and not painted.done() and isinstance(watched, QWidget)
+                    and watched.window() is window):
+                painted.set_result(None)
+            return False
+
+    watch = PaintWatch()
+    application.installEventFilter(watch)
+    try:
+        await asyncio.wait_for(painted, timeout_s)
+    except TimeoutError:
+        log.info("The window had not painted %.1f s after it was shown", timeout_s)
+    finally:
+        application.removeEventFilter(watch)
 
 
 def _close_question(host: EngineHost) -> str | None:

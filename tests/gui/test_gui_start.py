@@ -61,3 +61,44 @@ def test_a_session_offers_the_demo_and_ends_when_the_window_closes(home: Path) -
         assert KeywordBook(database).counts()["all"] == 12
     finally:
         database.dispose()
+
+
+FIRST_PAINT_PROBE = """
+import sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+application = QApplication(sys.argv[:1])
+
+class FirstPaint(QObject):
+    seen = None
+
+    def eventFilter(self, watched, event):
+        if (self.seen is None and event.type() == QEvent.Type.Paint and hasattr(watched, "window")
+                and isinstance(watched.window(), QMainWindow)):
+            self.seen = sorted(name for name in ("pydantic", "keyring", "app.services.queue", "engine.pipeline.outputs")
+                               if name in sys.modules)
+            print("loaded at first paint:", ",".join(self.seen), flush=True)
+            QTimer.singleShot(0, watched.window().close)
+        return False
+
+probe = FirstPaint()
+application.installEventFilter(probe)
+from app.main import main
+code = main(["--home", sys.argv[1]])
+sys.exit(code)
+"""
+
+
+def test_the_window_paints_before_the_engine_screens_load(home: Path) -> None:
+    """Start-up speed is structural: the first paint needs Qt, SQLAlchemy and the Keywords
+    screen only; Queue, Review and Settings (pydantic, keyring, the pipeline's models) come after."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.run([sys.executable, "-c", FIRST_PAINT_PROBE, str(home)], cwd=repo, capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert "loaded at first paint: \n" in child.stdout, child.stdout
