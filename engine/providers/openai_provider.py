@@ -22,8 +22,8 @@ from engine.providers.remote import (
     Reply,
     classify_transport_error,
     connection_error_reason,
-    lost_connection_reason,
     copydesk_headers,
+    lost_connection_reason,
 )
 from engine.providers.retry import Failure, classify_status, error_detail
 from engine.providers.settings import ProviderSettings

@@ -26,11 +26,18 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-        QPersistentModelIndex,
+    QPersistentModelIndex,
     Qt,
 )
 
-from app.services.queue import ACTIVE, CONCURRENT_STAGES, FINISHED, STAGE_COUNT, STAGE_NAMES, QueueRow
+from app.services.queue import (
+    ACTIVE,
+    CONCURRENT_STAGES,
+    FINISHED,
+    STAGE_COUNT,
+    STAGE_NAMES,
+    QueueRow,
+)
 from ui.theme import status_dot
 
 COLUMNS = ("Keyword", "Status", "Stage", "Elapsed", "Tokens", "Cost", "Retries")
