@@ -36,7 +36,7 @@ from engine.quality.facts import (
     verdicts_score,
 )
 from engine.quality.retrieval import EvidenceIndex, Passage
-from engine.quality.text import Span, layout, tokenize
+from engine.quality.text import Span, layout
 from engine.quality.types import (
     BiasReport,
     ClaimVerdict,
@@ -104,9 +104,24 @@ def _parsed(result: LLMResult, schema: type[BaseModel]) -> Any:
         raise StructuredOutputError(f"model answer does not match {schema.__name__}: {first['msg']}") from error
 
 
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=32)
+def _word_runs(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The text's runs of letters and digits, case-folded, with their offsets: every finding
+    of every tool is looked up in the same few texts."""
+    words, starts, ends = [], [], []
+    for m in _WORD_RUN.finditer(text):
+        words.append(m.group().casefold())
+        starts.append(m.start())
+        ends.append(m.end())
+    return words, starts, ends
+
+
 def locate_snippet(text: str, snippet: str, after: int = 0) -> Span | None:
-    """Where the model's quoted snippet is in the text: verbatim first, then
-    ignoring case, spacing, punctuation and curly/straight quote style between words."""
+    """Where the model's quoted snippet is in the text: verbatim first, then as the same
+    words in order, whatever the case, spacing, punctuation and quote marks between them."""
     snippet = snippet.strip().strip("\"“”")
     if not snippet:
         return None
@@ -115,12 +130,18 @@ def locate_snippet(text: str, snippet: str, after: int = 0) -> Span | None:
         position = text.find(snippet)
     if position >= 0:
         return Span(position, position + len(snippet))
-    words = tokenize(snippet)
-    if not words:
+    wanted = [word.casefold() for word in _WORD_RUN.findall(snippet)]
+    if not wanted:
         return None
-    parts = [re.escape(w.text).replace("'", "['’]").replace("’", "['’]") for w in words]
-    m = re.search(r"(?<!\w)" + r"[\W_]+".join(parts) + r"(?!\w)", text, re.I)
-    return Span(m.start(), m.end()) if m else None
+    words, starts, ends = _word_runs(text)
+    at = -1
+    while True:
+        try:
+            at = words.index(wanted[0], at + 1)
+        except ValueError:
+            return None
+        if words[at:at + len(wanted)] == wanted:
+            return Span(starts[at], ends[at + len(wanted) - 1])
 
 
 async def llm_findings(provider: Provider, model: str, tool_name: str, text: str, sources: list[SourceDoc]

@@ -62,6 +62,10 @@ def test_snippets_are_located_loosely_and_unlocatable_ones_dropped() -> None:
     assert locate_snippet(TEXT, "a bold vision") is not None
     span = locate_snippet(TEXT, "the PLAN is   a bold vision")
     assert span is not None and TEXT[span.start:span.end] == "The plan is a bold vision"
+    quoted = "Rosa said: \u201cThe mayor\u2019s plan - as drafted - works.\u201d"
+    span = locate_snippet(quoted, "the Mayor's plan, as drafted, works")
+    assert span is not None and quoted[span.start:span.end] == "The mayor\u2019s plan - as drafted - works"
+    assert locate_snippet(quoted, "the mayor's plan fails") is None
     provider = FakeProvider({"bias_detection": findings(
         ("a bold vision", "Loaded Language"),       # located; kind normalised
         ("a visionary budget", "loaded_language"),  # not in the text: dropped
