@@ -113,6 +113,20 @@ def latest_checkpoints(session: Session, article_id: int) -> tuple[dict[str, dic
     return checkpoints, attempts
 
 
+def _finished_stages(session: Session, article_id: int) -> set[str]:
+    """Stages a resumed run may keep: the newest attempt completed (a failed newer attempt,
+    say of a regeneration, does not fall back on the older text), and a concurrent check
+    counts only if it ran on the current draft, i.e. after the claims it checked."""
+    newest: dict[str, tuple[int, str]] = {}
+    for row_id, stage, status in session.execute(
+            select(AIWorkflowLog.id, AIWorkflowLog.stage, AIWorkflowLog.status)
+            .where(AIWorkflowLog.article_id == article_id).order_by(AIWorkflowLog.attempt, AIWorkflowLog.id)):
+        newest[stage] = (row_id, status)
+    done = {stage for stage, (_id, status) in newest.items() if status == "completed"}
+    before_checks = newest.get(STAGE_NAMES[stage_index(CONCURRENT_STAGES[0]) - 2], (0, ""))[0]
+    return {stage for stage in done if stage not in CONCURRENT_STAGES or newest[stage][0] > before_checks}
+
+
 def load_run_request(session: Session, article_id: int, start_stage: str | None = None,
                      overrides: Mapping[str, str] | None = None) -> RunRequest:
     """What a run of this article needs. Without `start_stage`, resume after the last checkpoint."""
@@ -121,11 +135,12 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
         raise RunError(f"no article with id {article_id}")
     checkpoints, attempts = latest_checkpoints(session, article_id)
     if start_stage is None:
-        start = next((i for i, name in enumerate(STAGE_NAMES, start=1) if name not in checkpoints), STAGE_COUNT + 1)
+        done = _finished_stages(session, article_id)
+        start = next((i for i, name in enumerate(STAGE_NAMES, start=1) if name not in done), STAGE_COUNT + 1)
         kept = STAGE_NAMES[:start - 1]
         if start <= STAGE_COUNT and STAGE_NAMES[start - 1] in CONCURRENT_STAGES:
             # Stages that ran beside the missing one and finished are not run again.
-            kept += tuple(name for name in CONCURRENT_STAGES if name in checkpoints)
+            kept += tuple(name for name in CONCURRENT_STAGES if name in done)
     else:
         try:
             start = stage_index(start_stage)

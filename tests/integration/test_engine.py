@@ -355,7 +355,13 @@ def test_batch_and_quality_check_tasks_run_in_the_engine(db: Database, engine_fa
     save_edit(db, articles[0], headline="Edited", dek="", body="The council voted 9-0 on June 4. "
               "This disastrous plan is obviously doomed.", editor="ana")
     check_job = run_quality_checks(db, articles[0])
-    assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=60)
+
+    def check_ended() -> bool:
+        with db.read() as session:
+            return session.get(Job, check_job).status in ("SUCCESS", "FAILURE")
+
+    # The articles are already done: wait for the check job itself.
+    assert dispatcher.wait_for(check_ended, timeout_s=60)
     with db.read() as session:
         job = session.get(Job, check_job)
         article = session.get(AIArticle, articles[0])

@@ -141,6 +141,22 @@ def test_a_failed_check_resumes_alone(db: Database, fake_llm: FakeLLMServer,  # 
         ("bias_detection", 1, "failed"), ("bias_detection", 2, "completed")]
 
 
+def test_resuming_a_failed_regeneration_does_not_fall_back_on_the_old_text(
+        db: Database, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    use_provider(db, "openai", fake_llm.url_openai)
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert run(db, article_id) == "completed"
+    fake_llm.add_fault("500", times=FAST_TUNING["max_attempts"], stage="draft")
+    assert run(db, article_id, start_stage="draft") == "failed"
+    drafts_before = fake_llm.count("draft")
+    # Resuming (what a job's next attempt does) starts at the draft again, not after the old one.
+    assert run(db, article_id) == "completed"
+    assert fake_llm.count("draft") == drafts_before + 1
+    assert [(a, st) for s, a, st in stage_rows(db, article_id) if s == "draft"] == [
+        (1, "completed"), (2, "failed"), (3, "completed")]
+
+
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_llm_pipeline_through_real_sdks(db: Database, fake_llm: FakeLLMServer, provider: str,  # noqa: F811
                                         monkeypatch: pytest.MonkeyPatch) -> None:
