@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import feedparser
 import nh3
 from sqlalchemy import delete, func, or_, select
 
@@ -207,6 +206,8 @@ def _parse_csv(text: str) -> ImportPlan:
 
 
 def _parse_feed(data: bytes, name: str) -> ImportPlan:
+    import feedparser  # only feeds need it; the desktop app imports this module at start
+
     parsed = feedparser.parse(data)
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception")

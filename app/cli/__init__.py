@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from app.version import __version__
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from app.context import AppContext
 
 Handler = Callable[[argparse.Namespace], int]
@@ -29,10 +29,14 @@ class CommandError(Exception):
 
 
 def console() -> Console:
+    from rich.console import Console  # the desktop app starts through here without it
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def error_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 

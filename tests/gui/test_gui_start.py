@@ -76,7 +76,8 @@ class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if (self.seen is None and event.type() == QEvent.Type.Paint and hasattr(watched, "window")
                 and isinstance(watched.window(), QMainWindow)):
-            self.seen = sorted(name for name in ("pydantic", "keyring", "app.services.queue", "engine.pipeline.outputs")
+            self.seen = sorted(name for name in ("pydantic", "keyring", "feedparser", "rich", "app.services.queue",
+                                                 "engine.pipeline.outputs")
                                if name in sys.modules)
             print("loaded at first paint:", ",".join(self.seen), flush=True)
             QTimer.singleShot(0, watched.window().close)
