@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
 from typing import Any
 
@@ -22,16 +21,25 @@ __all__ = ["ProviderSettings", "apply_env_overrides", "make_provider", "preload"
 LOCAL_PLACEHOLDER_KEY = "local-no-key"
 
 _DISPLAY_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic"}
-# Imported on first use: each SDK takes one to three seconds of CPU to import, and a worker
-# process needs at most one of them.
-_IMPLEMENTATIONS = {"openai": ("engine.providers.openai_provider", "OpenAIProvider"),
-                    "anthropic": ("engine.providers.anthropic_provider", "AnthropicProvider")}
+
+
+def _implementation(provider: str) -> Any:
+    """The provider's class. Imported on first use: each SDK takes one to three seconds of
+    CPU to import, and a worker process needs at most one of them. (Plain imports, not
+    importlib, so that the packaged app's bundler sees them.)"""
+    if provider == "openai":
+        from engine.providers.openai_provider import OpenAIProvider
+
+        return OpenAIProvider
+    from engine.providers.anthropic_provider import AnthropicProvider
+
+    return AnthropicProvider
 
 
 def preload(provider: str) -> None:
     """Import a provider's SDK now rather than at its first request ("offline": nothing)."""
-    if provider in _IMPLEMENTATIONS:
-        importlib.import_module(_IMPLEMENTATIONS[provider][0])
+    if provider in _DISPLAY_NAMES:
+        _implementation(provider)
 
 
 def make_provider(
@@ -57,6 +65,4 @@ def make_provider(
             )
         key = LOCAL_PLACEHOLDER_KEY
     options: dict[str, Any] = {"sleep": sleep, "rng": rng, "limiter": limiter}
-    module, name = _IMPLEMENTATIONS[settings.provider]
-    implementation = getattr(importlib.import_module(module), name)
-    return implementation(settings, key, **options)
+    return _implementation(settings.provider)(settings, key, **options)
