@@ -140,11 +140,16 @@ def run_batch(size: int, workers: int, slots: int, latency: float, url: str, ser
     concurrency = workers * slots
     calls_per_article = calls / size
     ideal = size * calls_per_article * latency / concurrency
+    # A batch smaller than the slots never has `concurrency` articles in flight: its ideal
+    # with the articles it does have in flight, reported beside the formula.
+    in_flight = min(size, concurrency)
+    ideal_in_flight = size * calls_per_article * latency / in_flight
     return {
-        "batch": size, "workers": workers, "slots": slots, "in_flight": concurrency, "completed": completed,
+        "batch": size, "workers": workers, "slots": slots, "in_flight": in_flight, "completed": completed,
         "seconds": round(elapsed, 1), "articles_per_minute": round(size / elapsed * 60, 1),
         "calls_per_article": round(calls_per_article, 1), "ideal_seconds": round(ideal, 1),
         "efficiency": round(ideal / elapsed, 2),
+        "efficiency_in_flight": round(ideal_in_flight / elapsed, 2),
         "cpu_s_per_article": round((dispatcher_cpu + workers_cpu) / size, 3),
         "dispatcher_cpu_s_per_article": round(dispatcher_cpu / size, 3),
         "fake_server_cpu_s_per_article": round(server_cpu / size, 3),
@@ -175,7 +180,7 @@ def main() -> None:
         print(json.dumps(runs, indent=2))
         return
     columns = ["batch", "workers", "slots", "completed", "seconds", "articles_per_minute", "calls_per_article",
-               "efficiency", "cpu_s_per_article", "dispatcher_cpu_s_per_article", "fake_server_cpu_s_per_article",
+               "efficiency", "efficiency_in_flight", "cpu_s_per_article", "dispatcher_cpu_s_per_article", "fake_server_cpu_s_per_article",
                "engine_start_s", "worker_peak_rss_mb", "dispatcher_peak_rss_mb"]
     print(" | ".join(columns))
     for run in runs:
