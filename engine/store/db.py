@@ -120,8 +120,14 @@ def open_database(url: str, *, migrate: bool = True, backup_dir: Path | None = N
     return database
 
 
-def ensure_default_config(database: Database) -> AIGenerationConfig:
+def ensure_default_config(database: Database) -> None:
     """First open leaves a default, offline profile so everything works without a key."""
+    table = AIGenerationConfig.__table__
+    # Asked in Core: the first ORM query configures every mapper (about 0.1 s), which the
+    # desktop app would otherwise pay before its first paint rather than on a background query.
+    with database.read() as session:
+        if session.execute(select(table.c.id).where(table.c.is_default)).first() is not None:
+            return
     with database.write() as session:
         config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
         if config is None:
@@ -130,4 +136,3 @@ def ensure_default_config(database: Database) -> AIGenerationConfig:
                 config = AIGenerationConfig(name="Default", provider="offline", model="offline")
                 session.add(config)
             config.is_default = True
-        return config
