@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from engine.pipeline.persist import profile_of, provider_settings
+from engine.pipeline.persist import default_provider_settings
 from engine.providers.base import Usage
 from engine.providers.pricing import PricingTable, cost_usd
 from engine.store.db import Database
-from engine.store.models import AIGenerationConfig, Source
+from engine.store.models import Source
 
 # Calls per article: stages 1-6 and 11-13 ask once, stages 7-10 once per tool, stage 14 four times.
 CALLS_PER_ARTICLE = 17
@@ -42,9 +42,9 @@ class BatchEstimate:
 
 def estimate_batch(db: Database, keyword_ids: Sequence[int], pricing: PricingTable) -> BatchEstimate:
     with db.read() as session:
-        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-        assert config is not None
-        profile, settings = provider_settings(profile_of(config))
+        defaults = default_provider_settings(session)
+        assert defaults is not None
+        profile, settings = defaults
         source_chars = session.scalar(select(func.coalesce(func.sum(func.length(Source.text)), 0))
                                       .where(Source.keyword_id.in_(list(keyword_ids)))) or 0
     articles = len(keyword_ids)

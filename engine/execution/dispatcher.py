@@ -59,18 +59,17 @@ from engine.pipeline import outputs as out
 from engine.pipeline.persist import (
     RunError,
     complete_article,
+    default_provider_settings,
     latest_checkpoints,
     load_check_request,
     load_run_request,
     mark_failed,
     mark_generating,
-    profile_of,
-    provider_settings,
     record_stages,
     store_scores,
 )
 from engine.store.db import Database
-from engine.store.models import AIArticle, AIGenerationConfig, Job, utcnow
+from engine.store.models import AIArticle, Job, utcnow
 
 log = logging.getLogger("copydesk.engine")
 
@@ -168,8 +167,8 @@ class Dispatcher:
     def _default_providers(self) -> tuple[str, ...]:
         """The default profile's provider (environment overrides applied): most jobs use it."""
         with self.db.read() as session:
-            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-            return (provider_settings(profile_of(config))[1].provider,) if config is not None else ()
+            defaults = default_provider_settings(session)
+        return (defaults[1].provider,) if defaults is not None else ()
 
     def _recover(self) -> None:
         recovered = self.queue.recover_expired()

@@ -83,6 +83,13 @@ def provider_settings(profile: Profile, overrides: Mapping[str, str] | None = No
     return profile, settings
 
 
+def default_provider_settings(session: Session) -> tuple[Profile, ProviderSettings] | None:
+    """The default profile and its provider (environment overrides applied); None only
+    before the database's first open has created the default."""
+    config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+    return provider_settings(profile_of(config)) if config is not None else None
+
+
 def _default_model(provider: str) -> str:
     from engine.providers.settings import DEFAULT_MODELS
 
@@ -123,7 +130,8 @@ def _finished_stages(session: Session, article_id: int) -> set[str]:
             .where(AIWorkflowLog.article_id == article_id).order_by(AIWorkflowLog.attempt, AIWorkflowLog.id)):
         newest[stage] = (row_id, status)
     done = {stage for stage, (_id, status) in newest.items() if status == "completed"}
-    before_checks = newest.get(STAGE_NAMES[stage_index(CONCURRENT_STAGES[0]) - 2], (0, ""))[0]
+    stage_before_checks = STAGE_NAMES[STAGE_NAMES.index(CONCURRENT_STAGES[0]) - 1]
+    before_checks = newest.get(stage_before_checks, (0, ""))[0]
     return {stage for stage in done if stage not in CONCURRENT_STAGES or newest[stage][0] > before_checks}
 
 
