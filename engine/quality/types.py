@@ -22,6 +22,8 @@ Stance = Literal["support", "oppose", "neutral"]
 QuoteStatus = Literal["exact", "misquote", "not_found"]
 
 SEVERITY_POINTS: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+# The name a score or verdict carries when no model was asked.
+OFFLINE_CHECKER = "offline rules"
 
 
 class _JSONReady:
@@ -92,11 +94,16 @@ class ClaimVerdict(_JSONReady):
     evidence: str | None
     source_label: str | None
     reason: str
+    # How sure the checker is of this verdict, 0-1 (calibrated on development data for the offline rules).
+    confidence: float = 0.5
+    checker: str = OFFLINE_CHECKER  # who decided: the offline rules, or "<provider>:<model>"
 
     def __post_init__(self) -> None:
         _check_choice(self.verdict, Verdict, "verdict")
         if self.verdict == "supported" and not self.evidence:
             raise ValueError("a supported claim needs an evidence passage")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be between 0 and 1, not {self.confidence!r}")
 
     @property
     def located(self) -> bool:
@@ -108,6 +115,7 @@ class ClaimVerdict(_JSONReady):
             text=data["text"], start=int(data["start"]), end=int(data["end"]),
             verdict=data["verdict"], evidence=data.get("evidence"),
             source_label=data.get("source_label"), reason=data.get("reason", ""),
+            confidence=float(data.get("confidence", 0.5)), checker=data.get("checker", OFFLINE_CHECKER),
         )
 
 
@@ -175,10 +183,12 @@ class BiasReport(_JSONReady):
     bias_score: float  # 0-100, higher = more biased
     findings: list[Finding]
     sentence_count: int  # prose sentences analysed (the score's denominator)
+    checker: str = OFFLINE_CHECKER
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BiasReport:
-        return cls(float(data["bias_score"]), _findings(data), int(data.get("sentence_count", 0)))
+        return cls(float(data["bias_score"]), _findings(data), int(data.get("sentence_count", 0)),
+                   data.get("checker", OFFLINE_CHECKER))
 
 
 @dataclass
@@ -187,12 +197,13 @@ class FactReport(_JSONReady):
     claims: list[ClaimVerdict]
     findings: list[Finding]
     note: str = ""  # says so when the score is a convention (no claims found)
+    checker: str = OFFLINE_CHECKER
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FactReport:
         return cls(
             float(data["fact_check_score"]), [ClaimVerdict.from_dict(c) for c in data.get("claims", [])],
-            _findings(data), data.get("note", ""),
+            _findings(data), data.get("note", ""), data.get("checker", OFFLINE_CHECKER),
         )
 
 
@@ -203,6 +214,7 @@ class PerspectiveReport(_JSONReady):
     covered: list[str]
     missing: list[str]
     findings: list[Finding]
+    checker: str = OFFLINE_CHECKER
 
     @property
     def perspectives_count(self) -> int:
@@ -219,6 +231,7 @@ class PerspectiveReport(_JSONReady):
         return cls(
             float(data["perspective_balance_score"]), [Voice.from_dict(v) for v in data.get("voices", [])],
             list(data.get("covered", [])), list(data.get("missing", [])), _findings(data),
+            data.get("checker", OFFLINE_CHECKER),
         )
 
 
@@ -228,12 +241,14 @@ class OriginalityReport(_JSONReady):
     findings: list[Finding]
     quotes: list[QuoteCheck]
     copied_word_share: float  # share of prose words (outside quotes) in verbatim runs from sources
+    checker: str = OFFLINE_CHECKER
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OriginalityReport:
         return cls(
             float(data["originality_score"]), _findings(data),
             [QuoteCheck.from_dict(q) for q in data.get("quotes", [])], float(data.get("copied_word_share", 0.0)),
+            data.get("checker", OFFLINE_CHECKER),
         )
 
 
