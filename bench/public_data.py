@@ -52,7 +52,9 @@ class Dataset:
 
     @property
     def git_dir(self) -> Path:
-        return MIRROR / self.repo.replace("/", "+")
+        snapshot = MIRROR / self.repo.replace("/", "+")
+        # `fetch` puts the bare git directory in a `repo` folder of the snapshot.
+        return snapshot / "repo" if (snapshot / "repo").is_dir() else snapshot
 
     def available(self) -> bool:
         return self.git_dir.exists()
