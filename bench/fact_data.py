@@ -1,0 +1,87 @@
+"""Development data sets for the offline fact checker (bench/public_data.py describes the shape).
+
+None of these is reserved for acceptance: SummEdits' news domain, QAGS, FaithBench and Climate-FEVER are
+never loaded here.
+
+- SummEdits (salesforce/factualNLG, Apache-2.0), the non-news domains whose files are in the snapshot
+  (billsum and shakespeare are over the snapshot's 4 MiB file limit). Each item is a summary, often with one
+  word or phrase edited, labelled consistent or inconsistent with its document by annotators. Split by
+  domain: the model and thresholds are fitted on the "dev" domains only; the "test" domains are held out.
+  Since SummEdits pairs every edited summary with its unedited original, the training script can tell
+  which sentence an edit touched (bench/train_fact_model.py).
+- WiCE (ryokamoi/wice): Wikipedia claims checked against the cited web pages' sentences, annotations
+  ODC-BY, text CC BY-SA (Wikipedia, Common Crawl): evaluation only, nothing shipped is fitted on it.
+  "supported" is consistent; "partially_supported" and "not_supported" are inconsistent.
+
+Every item gives `claims`: the summary's sentences as engine.quality.text splits them, so each sentence is
+checked (the benchmark's rule: consistent only if every sentence is supported).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.public_data import Dataset, Item  # noqa: E402 - after the path set-up above
+from engine.quality.text import layout  # noqa: E402
+
+SUMMEDITS_REPO = "salesforce/factualNLG"
+SUMMEDITS_COMMIT = "0da1dfa62c783218d26208c1796d3a2605bec745"
+SUMMEDITS_DEV = ("samsum", "ectsum", "podcast", "sales_email")
+SUMMEDITS_TEST = ("qmsumm", "sales_call", "scitldr")
+WICE_REPO = "ryokamoi/wice"
+WICE_COMMIT = "ddeb6c183665e2a20c5f03c5aa07f03888b9870f"
+
+
+def sentences(text: str) -> list[str]:
+    lay = layout(text)
+    return [lay.text[s.start:s.end] for s in lay.sentences] or [text.strip()]
+
+
+def _summedits(dataset: Dataset) -> Iterator[Item]:
+    domain = dataset.name.removeprefix("summedits-")
+    for row in json.loads(dataset.read()):
+        yield {
+            "id": row["id"], "text": row["summary"], "claims": sentences(row["summary"]),
+            "sources": [{"title": f"{domain} document", "text": row["doc"]}],
+            "label": "consistent" if int(row["label"]) == 1 else "inconsistent",
+            "original_summary": row["original_summary"],
+        }
+
+
+def _wice(dataset: Dataset) -> Iterator[Item]:
+    for i, line in enumerate(dataset.read().decode("utf-8").splitlines()):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        yield {
+            "id": f"wice-{i}", "text": row["claim"], "claims": [row["claim"]],
+            "sources": [{"title": "cited web page", "text": " ".join(row["evidence"])}],
+            "label": "consistent" if row["label"] == "supported" else "inconsistent",
+        }
+
+
+def _summedits_set(domain: str, split: str) -> Dataset:
+    return Dataset(
+        name=f"summedits-{domain}", task="grounded", repo=SUMMEDITS_REPO, commit=SUMMEDITS_COMMIT,
+        path=f"data/summedits/summedits_{domain}.json", licence="Apache-2.0", split=split, load=_summedits,
+        note="SummEdits (Laban et al. 2023), non-news domain: minimal edits of a summary",
+    )
+
+
+DATASETS: list[Dataset] = [
+    *(_summedits_set(domain, "dev") for domain in SUMMEDITS_DEV),
+    *(_summedits_set(domain, "test") for domain in SUMMEDITS_TEST),
+    Dataset(
+        name="wice-test", task="grounded", repo=WICE_REPO, commit=WICE_COMMIT,
+        path="code_and_resources/entailment_inputs/oracle_chunks/claim/test.jsonl",
+        licence="annotations ODC-BY 1.0; text CC BY-SA (Wikipedia) and Common Crawl terms", split="test",
+        load=_wice, note="WiCE (Kamoi et al. 2023), claim against the cited page's oracle sentences; eval only",
+    ),
+]
