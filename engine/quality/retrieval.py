@@ -34,7 +34,7 @@ class EvidenceIndex:
     def __init__(self, sources: list[SourceDoc]) -> None:
         self.passages: list[Passage] = []
         for source in sources:
-            for i, span in enumerate(layout(source.text).sentences):
+            for i, span in enumerate(layout(source.text, code_spans=False).sentences):
                 words = tokenize(source.text, span.start, span.end)
                 self.passages.append(Passage(
                     source.label, i, span.start, span.end, source.text[span.start:span.end],

@@ -29,8 +29,10 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][^>\n]*>", re.DOTALL)
 _EMPHASIS = re.compile(r"\*+|~~|(?<!\w)_+|_+(?!\w)")
 
-# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space.
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space,
+# or at a full stop with no space between a lower-case word and a capitalised
+# one ("rose 7%.The council"), as pasted and scraped sources often have.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|(?<=[a-z%\d]{2})[.!?](?=[A-Z][a-z])")
 # Words that end in a period without ending the sentence. Lower case, no dot.
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st ave blvd rd mt ft jr sr gov sen rep lt sgt capt gen col cmdr det insp supt prof "
@@ -107,9 +109,11 @@ def _blank(chars: list[str], start: int, end: int) -> None:
             chars[i] = " "
 
 
-def mask_markdown(text: str) -> tuple[str, list[Span]]:
+def mask_markdown(text: str, code_spans: bool = True) -> tuple[str, list[Span]]:
     """Blank out everything that is not prose; return the masked text and the
-    prose blocks (paragraphs, list items, quote lines) as spans."""
+    prose blocks (paragraphs, list items, quote lines) as spans. With
+    code_spans=False backticks are left as written: in a source document
+    they are typography (``quoted''), not inline code."""
     chars = list(text)
     blocks: list[Span] = []
     in_fence = False
@@ -164,6 +168,8 @@ def mask_markdown(text: str) -> tuple[str, list[Span]]:
 
     masked = "".join(chars)
     for pattern in (_IMAGE, _CITATION, _LINK, _URL, _INLINE_CODE, _HTML, _EMPHASIS):
+        if pattern is _INLINE_CODE and not code_spans:
+            continue
         for m in pattern.finditer(masked):
             if pattern is _LINK:
                 _blank(chars, m.start(1), m.end(1))
@@ -220,12 +226,21 @@ def split_sentences(masked: str, blocks: list[Span], quotes: list[Span]) -> list
             if punct.startswith(".") and len(punct.rstrip("\"'”’)]")) == 1 and _is_abbreviation(masked, m.start()):
                 continue
             following = masked[boundary:block.end].lstrip()
-            if following[:1].islower():
+            if following[:1].islower() and not _clearly_ends(masked, m.start(), punct):
                 continue
             sentences.extend(_trimmed(masked, start, boundary))
             start = boundary
         sentences.extend(_trimmed(masked, start, block.end))
     return sentences
+
+
+def _clearly_ends(masked: str, position: int, punct: str) -> bool:
+    """A sentence that ends before a lower-case word ("... last year. the
+    council then ..."), as transcripts and scraped text have: a single . ! or ?
+    right after a word or figure, with no closing quote (an attribution such as
+    '"Help!" she said' goes on) and no ellipsis. Abbreviations and initials
+    were ruled out before this is asked."""
+    return len(punct) == 1 and position > 0 and (masked[position - 1].isalnum() or masked[position - 1] in "%)")
 
 
 def _trimmed(masked: str, start: int, end: int) -> list[Span]:
@@ -245,10 +260,11 @@ def find_citations(text: str) -> list[tuple[Span, tuple[str, ...]]]:
 
 
 @lru_cache(maxsize=16)
-def layout(text: str) -> Layout:
+def layout(text: str, code_spans: bool = True) -> Layout:
     """The layout of one text. Cached because analyze_text runs four tools over
-    the same body and each needs the same sentences and quotations."""
-    masked, blocks = mask_markdown(text)
+    the same body and each needs the same sentences and quotations.
+    code_spans=False for source documents (see mask_markdown)."""
+    masked, blocks = mask_markdown(text, code_spans)
     quotes = find_quotes(masked, blocks)
     sentences = split_sentences(masked, blocks, quotes)
     unquoted = list(masked)

@@ -59,3 +59,20 @@ def test_stem_is_consistent_across_inflections() -> None:
     assert stem("closing") == stem("closed") == stem("close")
     assert stem("injuries") == stem("injury")
     assert stem("planned") == stem("plans")
+
+
+def test_a_sentence_ends_before_a_lower_case_word_and_at_a_full_stop_with_no_space() -> None:
+    assert sentences("He left the room. then he came back.") == ["He left the room.", "then he came back."]
+    assert sentences("Sales rose 7%.The council met.") == ["Sales rose 7%.", "The council met."]
+    # Abbreviations, initials, attributions and ellipses still do not end a sentence.
+    assert len(sentences("It was 7 a.m. on Jan. 5 when e.g. the mayor spoke.")) == 1
+    assert sentences('"Help!" she cried. Then silence.') == ['"Help!" she cried.', "Then silence."]
+    assert len(sentences("Wait... and then it went.")) == 1
+
+
+def test_backticks_in_a_source_are_prose_not_code() -> None:
+    text = "The report calls it `temporary`. The plan starts in May."
+    source = layout(text, code_spans=False)
+    assert "temporary" in source.masked
+    assert [text[s.start:s.end] for s in source.sentences] == ["The report calls it `temporary`.", "The plan starts in May."]
+    assert "temporary" not in layout(text).masked  # in a Markdown draft it is inline code
