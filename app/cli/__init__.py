@@ -56,8 +56,26 @@ def json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.cli import articles, jobs, keywords, misc, quality
+# Every sub-command: the module that registers it and its one-line help. `--help` and
+# `--version` read this table, so they import no sub-command module (nor SQLAlchemy);
+# tests/unit/test_cli_startup.py checks it against what the modules register.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "keywords": ("app.cli.keywords", "topics proposed for coverage"),
+    "generate": ("app.cli.articles", "generate articles for approved keywords"),
+    "retry": ("app.cli.articles", "run an article again from a stage"),
+    "articles": ("app.cli.articles", "generated articles"),
+    "worker": ("app.cli.jobs", "run the engine headless"),
+    "jobs": ("app.cli.jobs", "the job queue"),
+    "check": ("app.cli.quality", "re-run the quality checks on an article's text"),
+    "analyze": ("app.cli.quality", "score any Markdown text against source files (bias, facts, voices, quotes)"),
+    "export": ("app.cli.quality", "write a completed article to a file"),
+    "demo": ("app.cli.misc", "seed a small demo newsroom (idempotent)"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with `command`'s module registered; every other command is a name and a help line."""
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="copydesk",
@@ -69,8 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="data folder (database, logs, exports); default COPYDESK_HOME or the user data dir")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = home_option()
-    for module in (keywords, articles, jobs, quality, misc):
-        module.register(commands, common)
+    if command in COMMANDS:
+        importlib.import_module(COMMANDS[command][0]).register(commands, common)
+    for name, (_module, help_text) in COMMANDS.items():
+        if name not in commands.choices:
+            commands.add_parser(name, parents=[common], help=help_text)
     return parser
 
 
@@ -83,7 +104,7 @@ def run(argv: list[str]) -> int:
         from app.gui import run_gui
 
         return run_gui(known.home)
-    parser = build_parser()
+    parser = build_parser(rest[0])
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
