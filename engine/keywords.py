@@ -9,6 +9,7 @@ normalisation: anything else is rejected with a reason.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import unicodedata
@@ -18,10 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 from sqlalchemy import delete, func, or_, select
 
+from engine.files import FileReadError, decode_text, has_utf16_bom, read_capped
 from engine.store.db import Database
 from engine.store.models import (
     APPROVAL_STATUSES,
@@ -38,6 +41,17 @@ MAX_LENGTH = 200
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_CHARS = 200_000
 _WHITESPACE = re.compile(r"\s+")
+# Format characters (Unicode Cf: bidi overrides and isolates, zero-width space, word
+# joiner, BOM...) make a keyword look like another or like nothing. Only the zero-width
+# joiner and non-joiner are allowed, as Persian, Indic scripts and emoji need them; they
+# are left out of the duplicate key so "Water\u200brates" cannot pass as a new topic.
+_JOINERS = "\u200c\u200d"
+# Letters that render as blank space (Hangul fillers, the braille blank).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# A text-import line whose first non-blank character is "#" followed by a space (or
+# nothing) is a comment; "#MeToo rally" is a keyword.
+_COMMENT_LINE = re.compile(r"^\s*#+(?:\s|$)")
+LINK_SCHEMES = ("http", "https")
 CSV_COLUMNS = ("keyword", "priority", "source", "notes")
 
 
@@ -56,9 +70,15 @@ def normalise_keyword(text: str) -> str:
         raise KeywordError("contains control characters")
     if any(unicodedata.category(ch) in ("Cs", "Co", "Cn") for ch in text):
         raise KeywordError("contains invalid or unassigned characters")
+    hidden = next((ch for ch in text if unicodedata.category(ch) == "Cf" and ch not in _JOINERS), None)
+    if hidden is not None:
+        raise KeywordError(f"contains the invisible character U+{ord(hidden):04X} "
+                           f"({unicodedata.name(hidden, 'format character').lower()})")
     display = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
     if not display:
         raise KeywordError("empty keyword")
+    if not any(unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_LETTERS for ch in display):
+        raise KeywordError("has no visible characters")
     if len(display) < MIN_LENGTH:
         raise KeywordError(f"too short ({len(display)} character; at least {MIN_LENGTH})")
     if len(display) > MAX_LENGTH:
@@ -67,7 +87,8 @@ def normalise_keyword(text: str) -> str:
 
 
 def keyword_key(display: str) -> str:
-    return unicodedata.normalize("NFC", display.casefold())
+    stripped = display.translate({ord(ch): None for ch in _JOINERS})
+    return unicodedata.normalize("NFC", stripped.casefold())
 
 
 def normalise_priority(text: str | None) -> str:
@@ -77,11 +98,28 @@ def normalise_priority(text: str | None) -> str:
     return value
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(markup: str) -> str:
     """Strip markup from feed summaries and fetched pages (nh3 with no allowed tags)."""
-    text = nh3.clean(html or "", tags=set())
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-    return _WHITESPACE.sub(" ", text.replace("&#39;", "'").replace("&nbsp;", " ")).strip()
+    # nh3 returns the text escaped; unescaping it once gives the characters back, and
+    # "&amp;lt;" (a writer's literal "&lt;") stays "&lt;".
+    return _WHITESPACE.sub(" ", html.unescape(nh3.clean(markup or "", tags=set()))).strip()
+
+
+def safe_link(url: str | None) -> str | None:
+    """`url` when it is an http(s) link with a host, else None: a feed's `javascript:`,
+    `file:`, `smb:` or `data:` link is never stored as something to click."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+        return None
+    if any(unicodedata.category(ch) in ("Cc", "Cf") or ch.isspace() for ch in url):
+        return None
+    return url
 
 
 # --------------------------------------------------------------------------- import parsing
@@ -116,6 +154,8 @@ class ImportPlan:
     format: str              # csv | text | feed
     rows: list[ImportRow]
     rejected: list[RowProblem]
+    skipped: list[RowProblem] = field(default_factory=list)   # comment lines, not imported
+    notes: list[RowProblem] = field(default_factory=list)     # imported, with something dropped
 
     @property
     def unit(self) -> str:
@@ -123,22 +163,26 @@ class ImportPlan:
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise ImportFileError("the file is binary, not text (expected CSV, plain text or an RSS/Atom feed)")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(f"the file is not UTF-8 text (bad byte at offset {error.start})") from None
+        return decode_text(data, "the file")
+    except FileReadError as error:
+        reason = str(error)
+        if "binary" in reason:
+            reason += " (expected CSV, plain text or an RSS/Atom feed)"
+        raise ImportFileError(reason) from None
 
 
-def _detect_format(name: str, text: str) -> str:
+def _detect_format(name: str, data: bytes) -> str:
     suffix = Path(name).suffix.lower()
     if suffix in (".rss", ".atom", ".xml"):
         return "feed"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    head = text.lstrip()[:500].lower()
-    if head.startswith("<?xml") or head.startswith("<rss") or head.startswith("<feed"):
+    # Sniffed on the raw bytes: a feed may be in any encoding its XML declaration names.
+    head_bytes = data[:1024]
+    head = head_bytes.decode("utf-16", "ignore") if has_utf16_bom(head_bytes) else head_bytes.decode("latin-1")
+    head = head.lstrip("\ufeff\xef\xbb\xbf \t\r\n")[:500].lower()
+    if head.startswith(("<?xml", "<rss", "<feed")):
         return "feed"
     return "text"
 
@@ -160,7 +204,10 @@ def _validated(position: int, keyword: str, priority: str | None, source: str | 
 def _parse_text(text: str) -> ImportPlan:
     plan = ImportPlan("text", [], [])
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip():
+            continue
+        if _COMMENT_LINE.match(line):
+            plan.skipped.append(RowProblem(number, line[:80], 'comment (the line starts with "# ")'))
             continue
         try:
             plan.rows.append(_validated(number, line, None, None, None, "text"))
@@ -169,27 +216,58 @@ def _parse_text(text: str) -> ImportPlan:
     return plan
 
 
+def _csv_dialect(sample: str) -> type[csv.Dialect]:
+    """Only the delimiter is sniffed. The quote stays '"': a sniffed "'" would turn every
+    apostrophe ("Mayor's budget") into the start of a field."""
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+
+    class Sniffed(csv.excel):
+        pass
+
+    Sniffed.delimiter = delimiter
+    return Sniffed
+
+
 def _parse_csv(text: str) -> ImportPlan:
     plan = ImportPlan("csv", [], [])
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # One line ending, so the reader's line numbers are the lines an editor sees.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    reader = csv.reader(io.StringIO(text), _csv_dialect(text[:4096]))
     columns: Sequence[str] = CSV_COLUMNS
+    seen_content = False
+    last_line = 0
     try:
         for record in reader:
-            number = reader.line_num
+            first, number = last_line + 1, reader.line_num
+            last_line = number
             cells = [cell.strip() for cell in record]
             if not any(cells):
                 continue
-            if number == 1 and "keyword" in [c.lower() for c in cells]:
+            if number > first:
+                # A quoted field ran over line breaks: almost always a stray '"' that
+                # swallowed the rows after it. Every line it took is reported, none imported.
+                reason = f'inside a quoted field running from line {first} to line {number} (a stray \'"\'?)'
+                plan.rejected.extend(RowProblem(n, lines[n - 1][:80], reason)
+                                     for n in range(first, number + 1) if lines[n - 1].strip())
+                seen_content = True
+                continue
+            if not seen_content and "keyword" in [c.lower() for c in cells]:
+                seen_content = True
+                named = [c.lower() for c in cells]
                 unknown = [c for c in cells if c.lower() not in CSV_COLUMNS]
                 if unknown:
-                    raise ImportFileError(
-                        f"unknown CSV column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
-                columns = [c.lower() for c in cells]
+                    raise ImportFileError(f"unknown CSV column(s) {', '.join(repr(c) for c in unknown)}; "
+                                          f"expected {', '.join(CSV_COLUMNS)}")
+                twice = sorted({c for c in named if named.count(c) > 1})
+                if twice:
+                    raise ImportFileError(f"the CSV header names column(s) {', '.join(twice)} more than once")
+                columns = named
                 continue
+            seen_content = True
             if len(cells) > len(columns):
                 plan.rejected.append(RowProblem(number, ",".join(cells)[:80],
                                                 f"{len(cells)} columns; expected at most {len(columns)}"))
@@ -208,14 +286,16 @@ def _parse_csv(text: str) -> ImportPlan:
 def _parse_feed(data: bytes, name: str) -> ImportPlan:
     import feedparser  # only feeds need it; the desktop app imports this module at start
 
+    # feedparser reads the encoding from the BOM, the XML declaration or its own sniffing
+    # (UTF-8, UTF-16, ISO-8859-1, windows-1252 and the rest Python knows).
     parsed = feedparser.parse(data)
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception")
     # A truncated or malformed feed is refused whole rather than half-imported.
     if isinstance(problem, xml.sax.SAXException) or not entries:
-        reason = str(problem).splitlines()[0][:200] if problem else "no items found"
+        reason = str(problem).splitlines()[0][:200] if problem and str(problem) else "no items found"
         raise ImportFileError(f"not a readable RSS/Atom feed: {reason}")
-    feed_link = (parsed.get("feed") or {}).get("link") or Path(name).name
+    feed_link = safe_link((parsed.get("feed") or {}).get("link")) or Path(name).name
     plan = ImportPlan("feed", [], [])
     for number, entry in enumerate(entries, start=1):
         title = html_to_text(entry.get("title", ""))
@@ -225,7 +305,11 @@ def _parse_feed(data: bytes, name: str) -> ImportPlan:
             plan.rejected.append(RowProblem(number, title[:80], str(error)))
             continue
         summary = html_to_text(entry.get("summary", "") or entry.get("description", ""))
-        link = entry.get("link")
+        raw_link = entry.get("link")
+        link = safe_link(raw_link)
+        if raw_link and link is None:
+            plan.notes.append(RowProblem(number, title[:80],
+                                         f"link {raw_link[:80]!r} dropped: only http(s) links are kept"))
         if summary or link:
             row.sources.append(SourceInput(title=title, text=summary[:MAX_SOURCE_CHARS], url=link))
         plan.rows.append(row)
@@ -235,18 +319,18 @@ def _parse_feed(data: bytes, name: str) -> ImportPlan:
 def parse_import_bytes(data: bytes, name: str = "import.txt") -> ImportPlan:
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportFileError(f"the file is {len(data) // 1_048_576} MB; imports are limited to 20 MB")
-    text = _decode(data)
-    fmt = _detect_format(name, text)
+    fmt = _detect_format(name, data)
     if fmt == "feed":
         return _parse_feed(data, name)
+    text = _decode(data)
     return _parse_csv(text) if fmt == "csv" else _parse_text(text)
 
 
 def parse_import_file(path: Path) -> ImportPlan:
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+        data = read_capped(path, MAX_IMPORT_BYTES, label="the file")
+    except FileReadError as error:
+        raise ImportFileError(str(error)) from None
     return parse_import_bytes(data, str(path))
 
 
@@ -279,9 +363,10 @@ class ImportReport:
     format: str
     unit: str
     added: list[tuple[int, str, int]] = field(default_factory=list)      # position, keyword, id
-    skipped: list[RowProblem] = field(default_factory=list)
+    skipped: list[RowProblem] = field(default_factory=list)     # duplicates and comment lines
     rejected: list[RowProblem] = field(default_factory=list)
     dry_run: bool = False
+    notes: list[RowProblem] = field(default_factory=list)       # added, with something dropped (a link)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -290,6 +375,7 @@ class ImportReport:
             "added": [{self.unit: p, "keyword": k, "id": i} for p, k, i in self.added],
             "skipped": [{self.unit: s.position, "keyword": s.text, "reason": s.reason} for s in self.skipped],
             "rejected": [{self.unit: r.position, "text": r.text, "reason": r.reason} for r in self.rejected],
+            "notes": [{self.unit: n.position, "keyword": n.text, "note": n.reason} for n in self.notes],
         }
 
 
@@ -308,9 +394,10 @@ class KeywordBook:
         self.db = database
 
     def add_rows(self, rows: Iterable[ImportRow], *, fmt: str = "text", dry_run: bool = False,
-                 rejected: Sequence[RowProblem] = ()) -> ImportReport:
+                 rejected: Sequence[RowProblem] = (), notes: Sequence[RowProblem] = ()) -> ImportReport:
         """Insert valid rows in one transaction; duplicates (in the file or stored) are skipped."""
-        report = ImportReport(fmt, "item" if fmt == "feed" else "line", rejected=list(rejected), dry_run=dry_run)
+        report = ImportReport(fmt, "item" if fmt == "feed" else "line", rejected=list(rejected),
+                              dry_run=dry_run, notes=list(notes))
         rows = list(rows)
         with self.db.write() as session:
             keys = [keyword_key(r.keyword) for r in rows]
@@ -353,8 +440,15 @@ class KeywordBook:
         return self.add_rows(rows, fmt="text", rejected=rejected)
 
     def import_file(self, path: Path, *, dry_run: bool = False) -> ImportReport:
-        plan = parse_import_file(path)
-        return self.add_rows(plan.rows, fmt=plan.format, dry_run=dry_run, rejected=plan.rejected)
+        return self.add_plan(parse_import_file(path), dry_run=dry_run)
+
+    def add_plan(self, plan: ImportPlan, *, dry_run: bool = False) -> ImportReport:
+        """A parsed import: its rows added, and every line it rejected, skipped or noted reported."""
+        report = self.add_rows(plan.rows, fmt=plan.format, dry_run=dry_run, rejected=plan.rejected,
+                               notes=plan.notes)
+        report.skipped[:0] = plan.skipped
+        report.skipped.sort(key=lambda problem: problem.position)
+        return report
 
     def list(self, *, status: str | None = None, search: str | None = None,
              limit: int | None = None, ids: Sequence[int] | None = None) -> list[KeywordRow]:
@@ -367,9 +461,11 @@ class KeywordBook:
         if status:
             query = query.where(KeywordSource.approval_status == status)
         if search:
-            pattern = f"%{search.strip().casefold()}%"
-            query = query.where(or_(KeywordSource.keyword_key.like(pattern),
-                                    func.lower(KeywordSource.notes).like(pattern)))
+            # The editor's text matches literally: "%" and "_" are not wildcards.
+            literal = re.sub(r"([\\%_])", r"\\\1", search.strip().casefold())
+            pattern = f"%{literal}%"
+            query = query.where(or_(KeywordSource.keyword_key.like(pattern, escape="\\"),
+                                    func.lower(KeywordSource.notes).like(pattern, escape="\\")))
         if ids is not None:
             query = query.where(KeywordSource.id.in_(list(ids)))
         if limit:
@@ -434,6 +530,8 @@ class KeywordBook:
     def add_source(self, keyword_id: int, source: SourceInput) -> int:
         if not source.text.strip() and not source.url:
             raise KeywordError("a source needs text, a file or a URL")
+        if source.url and safe_link(source.url) is None:
+            raise KeywordError(f"{source.url[:80]!r} is not an http(s) link; only http(s) links are kept")
         if len(source.text) > MAX_SOURCE_CHARS:
             raise KeywordError(f"source text is {len(source.text):,} characters; the limit is {MAX_SOURCE_CHARS:,}")
         with self.db.write() as session:

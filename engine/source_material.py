@@ -6,20 +6,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from engine.keywords import MAX_SOURCE_CHARS, SourceInput, html_to_text
+from engine.files import FileReadError, decode_text, read_capped
+from engine.keywords import MAX_SOURCE_CHARS, SourceInput, html_to_text, safe_link
 
 FETCH_TIMEOUT_S = 15
 _MAX_FETCH_BYTES = 5 * 1024 * 1024
+MAX_SOURCE_FILE_BYTES = 5 * 1024 * 1024
 
 
 class SourceMaterialError(Exception):
     """The material cannot be read; str() is one line for the editor."""
 
 
-def _text_of(raw: bytes, looks_like_html: bool, origin: str) -> str:
-    if b"\x00" in raw[:4096]:
-        raise SourceMaterialError(f"{origin} is binary; attach text, Markdown or HTML")
-    text = raw.decode("utf-8", errors="replace")
+def _text_of(text: str, looks_like_html: bool, origin: str) -> str:
     if looks_like_html:
         text = html_to_text(text)
     text = text.strip()
@@ -30,10 +29,14 @@ def _text_of(raw: bytes, looks_like_html: bool, origin: str) -> str:
 
 def source_from_file(path: Path, title: str | None = None) -> SourceInput:
     try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise SourceMaterialError(f"cannot read {path}: {error.strerror or error}") from None
-    text = _text_of(raw, Path(path).suffix.lower() in (".html", ".htm"), str(path))
+        raw = read_capped(path, MAX_SOURCE_FILE_BYTES)
+        decoded = decode_text(raw, str(path))
+    except FileReadError as error:
+        message = str(error)
+        if "binary" in message:
+            message += "; attach text, Markdown or HTML"
+        raise SourceMaterialError(message) from None
+    text = _text_of(decoded, Path(path).suffix.lower() in (".html", ".htm"), str(path))
     if not text:
         raise SourceMaterialError(f"{path} is empty")
     return SourceInput(title=title or Path(path).stem, text=text, url=None)
@@ -41,8 +44,8 @@ def source_from_file(path: Path, title: str | None = None) -> SourceInput:
 
 def source_from_url(url: str, title: str | None = None) -> SourceInput:
     """Fetch the page's text; the URL is kept either way so the article can link it."""
-    if not url.startswith(("http://", "https://")):
-        raise SourceMaterialError(f"{url!r} is not an http(s) URL")
+    if safe_link(url) is None:
+        raise SourceMaterialError(f"{url[:200]!r} is not an http(s) URL")
     request = urllib.request.Request(url, headers={"User-Agent": "Copydesk source fetcher"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310 - http(s) only
@@ -51,4 +54,10 @@ def source_from_url(url: str, title: str | None = None) -> SourceInput:
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise SourceMaterialError(f"could not fetch {url}: {reason}; paste the text instead") from None
-    return SourceInput(title=title or url, text=_text_of(raw, is_html, url), url=url)
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceMaterialError(f"{url} is binary; attach text, Markdown or HTML")
+    try:
+        text = decode_text(raw, url)
+    except FileReadError:
+        text = raw.decode("utf-8", errors="replace")   # a page in another charset: keep what reads
+    return SourceInput(title=title or url, text=_text_of(text, is_html, url), url=url)

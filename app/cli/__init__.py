@@ -52,6 +52,21 @@ def home_option() -> argparse.ArgumentParser:
     return parent
 
 
+# SQLite's INTEGER is 64-bit signed; a larger ID is refused before it reaches a query.
+MAX_RECORD_ID = 2**63 - 1
+
+
+def record_id(text: str) -> int:
+    """argparse type for keyword, article and job IDs: a whole number from 1 to 2^63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ID (a whole number)") from None
+    if not 1 <= value <= MAX_RECORD_ID:
+        raise argparse.ArgumentTypeError(f"{text} is not an ID (IDs run from 1 to {MAX_RECORD_ID})")
+    return value
+
+
 def json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 

@@ -8,7 +8,7 @@ import asyncio
 from rich.table import Table
 from sqlalchemy import select
 
-from app.cli import CommandError, console, json_option, opened, print_json
+from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
 from app.context import AppContext
 from engine.articles import (
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     generate = commands.add_parser("generate", parents=[common], help="generate articles for approved keywords")
     which = generate.add_mutually_exclusive_group(required=True)
     which.add_argument("--approved", action="store_true", help="every approved keyword")
-    which.add_argument("--keyword", nargs="+", type=int, metavar="ID", help="these approved keywords")
+    which.add_argument("--keyword", nargs="+", type=record_id, metavar="ID", help="these approved keywords")
     generate.add_argument("--provider", choices=PROVIDER_NAMES, help="override the profile's provider for this run")
     generate.add_argument("--model", help="override the profile's model for this run")
     generate.add_argument("--base-url", help="override the provider's base URL for this run")
@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     generate.set_defaults(handler=_generate)
 
     retry = commands.add_parser("retry", parents=[common], help="run an article again from a stage")
-    retry.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    retry.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
     retry.add_argument("--stage", choices=STAGE_NAMES, help="default: the stage after the last checkpoint")
     retry.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     json_option(retry)
@@ -55,7 +55,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     json_option(lst)
     lst.set_defaults(handler=_list)
     show = sub.add_parser("show", parents=[common], help="one article with claims, findings and stage log")
-    show.add_argument("article_id", type=int, metavar="ID")
+    show.add_argument("article_id", type=record_id, metavar="ID")
     json_option(show)
     show.set_defaults(handler=_show)
 

@@ -7,7 +7,7 @@ import argparse
 from rich.table import Table
 from sqlalchemy import select
 
-from app.cli import CommandError, console, json_option, opened, print_json
+from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettingsError, load_engine_settings
@@ -28,11 +28,11 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     json_option(lst)
     lst.set_defaults(handler=_list)
     show = sub.add_parser("show", parents=[common], help="one job with its result or traceback")
-    show.add_argument("job_id", type=int, metavar="ID")
+    show.add_argument("job_id", type=record_id, metavar="ID")
     json_option(show)
     show.set_defaults(handler=_show)
     cancel = sub.add_parser("cancel", parents=[common], help="cancel pending or running jobs")
-    cancel.add_argument("job_ids", nargs="*", type=int, metavar="ID")
+    cancel.add_argument("job_ids", nargs="*", type=record_id, metavar="ID")
     cancel.add_argument("--batch", metavar="BATCH_ID", help="cancel every job of a batch")
     json_option(cancel)
     cancel.set_defaults(handler=_cancel)
@@ -48,7 +48,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         control.set_defaults(handler=_pause, paused=paused)
     priority = sub.add_parser("priority", parents=[common], help="change pending jobs' priority")
     priority.add_argument("priority", type=int)
-    priority.add_argument("job_ids", nargs="+", type=int, metavar="ID")
+    priority.add_argument("job_ids", nargs="+", type=record_id, metavar="ID")
     priority.set_defaults(handler=_priority)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from app.cli import CommandError, console, json_option, opened, print_json
+from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.context import default_editor
 from engine.keywords import (
     ImportFileError,
@@ -45,14 +45,14 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     lst.set_defaults(handler=_list)
 
     approve = sub.add_parser("approve", parents=[common], help="approve keywords for generation")
-    approve.add_argument("ids", nargs="*", type=int, metavar="ID")
+    approve.add_argument("ids", nargs="*", type=record_id, metavar="ID")
     approve.add_argument("--all-pending", action="store_true", help="approve every pending keyword")
     approve.add_argument("--editor", default=None, help="who decides (default: the OS user name)")
     json_option(approve)
     approve.set_defaults(handler=_approve)
 
     reject = sub.add_parser("reject", parents=[common], help="reject keywords")
-    reject.add_argument("ids", nargs="+", type=int, metavar="ID")
+    reject.add_argument("ids", nargs="+", type=record_id, metavar="ID")
     reject.add_argument("--reason")
     reject.add_argument("--editor", default=None, help="who decides (default: the OS user name)")
     json_option(reject)
@@ -61,7 +61,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     sources = sub.add_parser("sources", parents=[common], help="source material attached to a keyword")
     sources_sub = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
     src_add = sources_sub.add_parser("add", parents=[common], help="attach a URL, a file or pasted text")
-    src_add.add_argument("id", type=int, metavar="ID")
+    src_add.add_argument("id", type=record_id, metavar="ID")
     what = src_add.add_mutually_exclusive_group(required=True)
     what.add_argument("--url")
     what.add_argument("--file", type=Path)
@@ -70,7 +70,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     json_option(src_add)
     src_add.set_defaults(handler=_source_add)
     src_list = sources_sub.add_parser("list", parents=[common], help="list a keyword's sources")
-    src_list.add_argument("id", type=int, metavar="ID")
+    src_list.add_argument("id", type=record_id, metavar="ID")
     json_option(src_list)
     src_list.set_defaults(handler=_source_list)
 
@@ -81,12 +81,14 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:
         return
     out = console()
     verb = "Would add" if report.dry_run else "Added"
-    out.print(f"{verb} {len(report.added)}, skipped {len(report.skipped)} duplicate(s), "
+    out.print(f"{verb} {len(report.added)}, skipped {len(report.skipped)}, "
               f"rejected {len(report.rejected)} ({report.format}).", markup=False)
     for problem in report.skipped:
         out.print(f"  skipped {report.unit} {problem.position}: {problem.text!r}: {problem.reason}", markup=False)
     for problem in report.rejected:
         out.print(f"  rejected {report.unit} {problem.position}: {problem.text!r}: {problem.reason}", markup=False)
+    for note in report.notes:
+        out.print(f"  note {report.unit} {note.position}: {note.text!r}: {note.reason}", markup=False)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -185,7 +187,10 @@ def _source_add(args: argparse.Namespace) -> int:
 
 def _source_list(args: argparse.Namespace) -> int:
     with opened(args) as context:
-        sources = KeywordBook(context.db).sources(args.id)
+        book = KeywordBook(context.db)
+        if not book.list(ids=[args.id]):
+            raise CommandError(f"no keyword with id {args.id}")
+        sources = book.sources(args.id)
     if args.json:
         print_json(sources)
         return 0

@@ -214,7 +214,7 @@ class KeywordService(QObject):
         if plan.format == "text":
             # Typed or pasted by the editor: a manual topic, whatever the parser's file default.
             rows = [dataclasses.replace(row, source="manual") for row in rows]
-        report = self._book.add_rows(rows, fmt=plan.format, rejected=plan.rejected)
+        report = self._book.add_plan(dataclasses.replace(plan, rows=rows))
         return report, KeywordChanges(added=len(report.added))
 
     def _import_file(self, path: Path) -> tuple[ImportReport, KeywordChanges]:

@@ -14,9 +14,11 @@ _FORMATS = {"csv": "CSV", "text": "plain text", "feed": "RSS/Atom feed"}
 
 def summary(report: ImportReport) -> str:
     """One line, e.g. "Added 5, skipped 2 duplicates, rejected 1 (CSV)."."""
-    skipped = len(report.skipped)
+    comments = sum(1 for problem in report.skipped if problem.reason.startswith("comment"))
+    skipped = len(report.skipped) - comments
     duplicates = "duplicate" if skipped == 1 else "duplicates"
-    return (f"Added {len(report.added):,}, skipped {skipped:,} {duplicates}, "
+    comment_lines = f", {comments:,} comment line{'s' if comments != 1 else ''}" if comments else ""
+    return (f"Added {len(report.added):,}, skipped {skipped:,} {duplicates}{comment_lines}, "
             f"rejected {len(report.rejected):,} ({_FORMATS.get(report.format, report.format)}).")
 
 
