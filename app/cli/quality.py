@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.cli import CommandError, console, json_option, opened, print_json, record_id
+from app.cli import CommandError, console, json_option, opened, print_json
 from engine.articles import ArticleError, article_detail
-from engine.files import FileReadError, decode_text, read_capped
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
@@ -25,13 +24,18 @@ MAX_ANALYZE_BYTES = 2_000_000
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     check = commands.add_parser("check", parents=[common], help="re-run the quality checks on an article's text")
-    check.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
+    check.add_argument("article_id", type=int, metavar="ARTICLE_ID")
     json_option(check)
     check.set_defaults(handler=_check)
 
     analyze = commands.add_parser("analyze", parents=[common],
                                   help="score any Markdown text against source files (bias, facts, voices, quotes)")
-    analyze.add_argument("file", type=Path, metavar="FILE.md")
+    analyze.add_argument("file", type=Path, metavar="FILE.md", nargs="?")
+    analyze.add_argument("--batch", metavar="FILE.jsonl",
+                         help="analyze every line of a JSON Lines file (- for stdin) in one process; writes one "
+                              "JSON line per input line to stdout (see engine/quality/batch.py for the shape)")
+    analyze.add_argument("--in-flight", type=int, default=8, metavar="N",
+                         help="with --batch and --provider: items analysed at once (default 8)")
     analyze.add_argument("--source", type=Path, action="append", default=[], metavar="FILE",
                          help="a source file the text may cite as [S1], [S2]... (repeatable, in order)")
     analyze.add_argument("--provider", choices=PROVIDER_NAMES, help="add an LLM's analysis (default: offline only)")
@@ -40,7 +44,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     analyze.set_defaults(handler=_analyze)
 
     export = commands.add_parser("export", parents=[common], help="write a completed article to a file")
-    export.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
+    export.add_argument("article_id", type=int, metavar="ARTICLE_ID")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="md")
     export.add_argument("--out", type=Path, metavar="DIR", help="folder (default: exports/ in the data home)")
     export.set_defaults(handler=_export)
@@ -84,10 +88,20 @@ def _analyze(args: argparse.Namespace) -> int:
     from engine.pipeline.context import CheckRequest
     from engine.pipeline.persist import profile_of, provider_settings
 
+    if args.batch is not None:
+        from app.cli.batch import analyze_batch
+
+        if args.file is not None or args.source:
+            raise CommandError("--batch takes its texts and sources from the file: give no FILE.md or --source")
+        return analyze_batch(args)
+    if args.file is None:
+        raise CommandError("give FILE.md to analyze, or --batch FILE.jsonl")
     try:
-        text = decode_text(read_capped(args.file, MAX_ANALYZE_BYTES), str(args.file))
-    except FileReadError as error:
-        raise CommandError(f"{error}; analyze one article at a time" if "limit" in str(error) else str(error)) from None
+        if args.file.stat().st_size > MAX_ANALYZE_BYTES:
+            raise CommandError(f"{args.file} is larger than 2 MB; analyze one article at a time")
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
     if not text.strip():
         raise CommandError(f"{args.file} is empty")
     try:
