@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.cli import CommandError, console, json_option, opened, print_json
+from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from engine.articles import ArticleError, article_detail
+from engine.files import FileReadError, decode_text, read_capped
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
@@ -24,7 +25,7 @@ MAX_ANALYZE_BYTES = 2_000_000
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     check = commands.add_parser("check", parents=[common], help="re-run the quality checks on an article's text")
-    check.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    check.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
     json_option(check)
     check.set_defaults(handler=_check)
 
@@ -44,7 +45,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     analyze.set_defaults(handler=_analyze)
 
     export = commands.add_parser("export", parents=[common], help="write a completed article to a file")
-    export.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    export.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="md")
     export.add_argument("--out", type=Path, metavar="DIR", help="folder (default: exports/ in the data home)")
     export.set_defaults(handler=_export)
@@ -97,11 +98,9 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.file is None:
         raise CommandError("give FILE.md to analyze, or --batch FILE.jsonl")
     try:
-        if args.file.stat().st_size > MAX_ANALYZE_BYTES:
-            raise CommandError(f"{args.file} is larger than 2 MB; analyze one article at a time")
-        text = args.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {args.file}: {getattr(error, 'strerror', None) or error}") from None
+        text = decode_text(read_capped(args.file, MAX_ANALYZE_BYTES), str(args.file))
+    except FileReadError as error:
+        raise CommandError(f"{error}; analyze one article at a time" if "limit" in str(error) else str(error)) from None
     if not text.strip():
         raise CommandError(f"{args.file} is empty")
     try:
