@@ -133,6 +133,11 @@ def run(argv: list[str]) -> int:
         error_console().print("copydesk: interrupted", markup=False)
         return 130
     except Exception as error:  # a bug: one line for the user, the traceback in the log
+        from engine.store.db import DatabaseError  # loaded already if a database was opened
+
+        if isinstance(error, DatabaseError):     # damaged, read-only, deleted: not a bug
+            error_console().print(f"copydesk: error: {error}", markup=False)
+            return 1
         logging.getLogger("copydesk.cli").exception("copydesk %s failed", " ".join(argv))
         error_console().print(f"copydesk: internal error: {type(error).__name__}: {error} "
                               f"(the traceback is in the log file)", markup=False)
