@@ -19,6 +19,13 @@ ENV_HOME = "COPYDESK_HOME"
 ENV_DATABASE_URL = "COPYDESK_DATABASE_URL"
 
 
+class HomeError(OSError):
+    """The data home cannot be used (a file, under /proc, not creatable); str() is one line."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 @dataclass(frozen=True)
 class DataHome:
     root: Path
@@ -53,8 +60,23 @@ class DataHome:
         return environ.get(ENV_DATABASE_URL) or f"sqlite:///{self.database_path}"
 
     def ensure(self) -> DataHome:
-        for folder in (self.root, self.logs_dir, self.exports_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the home and its folders. The home itself must be a usable folder; logs/
+        and exports/ may fail (a read-only home still lists keywords: logging falls back to
+        the terminal, and an export says why it cannot write)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise HomeError(f"cannot use {self.root} as the data folder: it is a file, not a folder") from None
+        except OSError as error:
+            raise HomeError(f"cannot use {self.root} as the data folder: {error.strerror or error}") from None
+        for folder in (self.logs_dir, self.exports_dir):
+            try:
+                folder.mkdir(exist_ok=True)
+            except FileExistsError:
+                raise HomeError(f"cannot use {self.root} as the data folder: {folder} is a file, "
+                                "not a folder") from None
+            except OSError:
+                pass  # read-only home: said by the logging set-up, or by the export that needs it
         return self
 
 

@@ -7,7 +7,10 @@ overwritten) and the article's checks are run again on the new text.
 from __future__ import annotations
 
 import json
+import ntpath
+import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,16 @@ _ALLOWED = {
     "published": ("approved",),
 }
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# File names from a model's slug (issue 15): Unicode letters and digits, runs of anything
+# else one hyphen, at most MAX_STEM_CHARS characters and MAX_NAME_BYTES UTF-8 bytes (ext4
+# and NTFS allow 255), never a name Windows reserves.
+MAX_STEM_CHARS = 100
+MAX_NAME_BYTES = 200
+_NOT_NAME = re.compile(r"[\W_]+")
+_WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+                               *(f"lpt{n}" for n in range(10))})
+# A tag, comment or declaration opening in Markdown text: raw HTML a renderer would pass on.
+_RAW_HTML = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 class ReviewError(ArticleError):
@@ -114,6 +127,41 @@ def render_html(markdown: str) -> str:
     return nh3.clean(_markdown.render(markdown or ""))
 
 
+def safe_file_stem(text: str | None) -> str:
+    """`text` as a file-name stem safe on POSIX and Windows, or "" if nothing of it is."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    stem = _NOT_NAME.sub("-", folded).strip("-")
+    while len(stem) > MAX_STEM_CHARS or len(stem.encode("utf-8")) > MAX_NAME_BYTES - 30:
+        cut = stem[:min(len(stem) - 1, MAX_STEM_CHARS)]
+        stem = (cut.rsplit("-", 1)[0] if "-" in cut else cut).strip("-")
+    return "" if stem in _WINDOWS_RESERVED else stem
+
+
+def export_filename(article_id: int, slug: str | None, headline: str | None, fmt: str) -> str:
+    stem = safe_file_stem(slug) or safe_file_stem(headline) or "article"
+    return f"{article_id}-{stem}.{fmt}"
+
+
+def stays_inside(filename: str) -> bool:
+    """True when `filename` joined to any folder names a file directly in that folder, by
+    POSIX and by Windows path rules both (no separator, drive, '..', reserved device name)."""
+    if not filename or any(unicodedata.category(ch) == "Cc" for ch in filename):
+        return False
+    if ntpath.splitext(filename)[0].split(".")[0].lower() in _WINDOWS_RESERVED:
+        return False
+    for paths in (posixpath, ntpath):
+        joined = paths.normpath(paths.join("folder", filename))
+        if paths.dirname(joined) != "folder" or paths.basename(joined) != filename:
+            return False
+    return filename.strip(". ") == filename and len(filename.encode("utf-8")) <= 255
+
+
+def _inert_markdown(text: str) -> str:
+    """Markdown with raw HTML made text: a source's <script> copied into the draft shows as
+    words in any renderer instead of running."""
+    return _RAW_HTML.sub("&lt;", text)
+
+
 @dataclass(frozen=True)
 class Export:
     filename: str
@@ -126,8 +174,7 @@ def export_article(db: Database, article_id: int, fmt: str) -> Export:
     data = article_detail(db, article_id)
     if data["status"] != "completed":
         raise ReviewError(f"article #{article_id} is {data['status']}; only completed articles are exported")
-    stem = data["slug"] or re.sub(r"[^a-z0-9]+", "-", (data["headline"] or "article").lower()).strip("-")
-    stem = f"{article_id}-{stem}"
+    stem = export_filename(article_id, data["slug"], data["headline"], fmt).rsplit(".", 1)[0]
     if fmt == "json":
         fields = ("id", "keyword", "headline", "dek", "body", "summary", "meta_description", "social_copy",
                   "slug", "tags", "bias_score", "fact_check_score", "perspective_balance_score",
@@ -137,7 +184,7 @@ def export_article(db: Database, article_id: int, fmt: str) -> Export:
     front = f"# {data['headline']}\n\n" + (f"*{data['dek']}*\n\n" if data["dek"] else "")
     markdown = front + (data["body"] or "")
     if fmt == "md":
-        return Export(f"{stem}.md", markdown)
+        return Export(f"{stem}.md", _inert_markdown(markdown))
     title = nh3.clean_text(data["headline"] or "")
     meta = nh3.clean_text(data["meta_description"] or "")
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
@@ -147,6 +194,8 @@ def export_article(db: Database, article_id: int, fmt: str) -> Export:
 
 def write_export(db: Database, article_id: int, fmt: str, folder: Path) -> Path:
     export = export_article(db, article_id, fmt)
+    if not stays_inside(export.filename):
+        raise ReviewError(f"refusing to write the export as {export.filename!r}: not a plain file name")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / export.filename
     temporary = target.with_suffix(target.suffix + ".part")

@@ -149,11 +149,12 @@ def opened(args: argparse.Namespace) -> Iterator[AppContext]:
     """The data home of this invocation, its database open and migrated."""
     # Imported here: `copydesk --version` and `--help` should not pay for SQLAlchemy.
     from app.context import AppContext
+    from app.paths import HomeError
     from engine.store.db import DatabaseError
 
     try:
         context = AppContext.open(args.home)
-    except DatabaseError as error:
+    except (DatabaseError, HomeError) as error:
         raise CommandError(str(error)) from None
     try:
         yield context

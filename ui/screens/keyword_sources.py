@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.background import LatestRequest
 from app.services.keywords import KeywordRow, KeywordService, SourceAttached
+from engine.keywords import safe_link
 from ui.dialogs.sources import AttachSourceDialog
 from ui.models.keyword_table import format_when
 
@@ -63,7 +65,9 @@ class KeywordSourcesPanel(QWidget):
         self.source_list.setSpacing(2)
         self.source_list.currentRowChanged.connect(self._show_source)
         self.url_label = QLabel()
-        self.url_label.setOpenExternalLinks(True)
+        # Links are opened here, not by the label: only http(s) ever reaches the OS.
+        self.url_label.setOpenExternalLinks(False)
+        self.url_label.linkActivated.connect(self.open_link)
         self.url_label.setWordWrap(True)
         self.url_label.setTextFormat(Qt.TextFormat.RichText)
         self.preview = QPlainTextEdit()
@@ -138,6 +142,12 @@ class KeywordSourcesPanel(QWidget):
             self._attaching(f"Reading {Path(path).name}…")
             self._service.attach_file(self._keyword.id, Path(path), success=self._attached, failure=self._failed)
 
+    def open_link(self, url: str) -> bool:
+        """Open an http(s) source link in the browser; any other scheme is refused."""
+        if safe_link(url) is None:
+            return False
+        return QDesktopServices.openUrl(QUrl(url))
+
     # ------------------------------------------------------------- internal
 
     def _load_sources(self) -> None:
@@ -170,7 +180,13 @@ class KeywordSourcesPanel(QWidget):
             return
         source = self._sources[row]
         url = source["url"]
-        self.url_label.setText(f'<a href="{escape(url, quote=True)}">{escape(url)}</a>' if url else "")
+        if url and safe_link(url):
+            self.url_label.setText(f'<a href="{escape(url, quote=True)}">{escape(url)}</a>')
+        elif url:
+            # Stored before links were checked: shown as text, never as something to click.
+            self.url_label.setText(f"{escape(url[:200])} (not a web link; not opened)")
+        else:
+            self.url_label.setText("")
         self.url_label.setVisible(bool(url))
         self.preview.setPlainText(source["text"] or "(no text: only the URL is kept)")
 
