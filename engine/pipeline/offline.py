@@ -8,18 +8,27 @@ The checking stages run the quality tools' offline analyses.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from engine.pipeline import outputs as out
 from engine.pipeline.context import Profile, StageContext
 from engine.pipeline.text import (
+    _MONTH,
     content_words,
+    date_for_today,
+    fact_tokens,
+    figures,
     flesch_reading_ease,
     has_number,
     has_quote,
+    is_agenda_line,
+    overlap_similarity,
+    quoted_sentences,
     shorten,
     slugify,
     split_sentences,
     strip_citations,
+    strip_dateline,
     top_terms,
 )
 from engine.quality.bias import BiasDetectionTool
@@ -45,8 +54,39 @@ NO_SOURCES_NOTE = (
     "Attach source material (Keywords screen, Sources panel, or `copydesk keywords sources add`) "
     "and regenerate.*"
 )
-_FUTURE = re.compile(r"\b(will|next|plans?|planned|scheduled|expects?|proposed|vote|deadline|by (?:19|20)\d\d)\b",
-                     re.IGNORECASE)
+# The opening section: drafted without a heading, as news copy opens.
+LEAD_HEADING = "What happened"
+# What comes next: plans, schedules, dates ahead (a sentence about a past vote is not "next").
+_AHEAD = re.compile(r"\b(will|plans? to|expects? to|is expected|scheduled|next (?:week|month|year)|deadline|"
+                    r"begins?|starting|takes? effect|by (?:19|20)\d\d)\b", re.IGNORECASE)
+# Sentences about the meeting's procedure rather than the story ("This interview with X, president
+# of Y, ..." stays: it is where the speaker is introduced).
+_ABOUT_THE_DOCUMENT = re.compile(
+    r"^(?:Motion to \w+\b.*\bseconded by\b"
+    r"|.*\b(?:was|were) called to order\b"
+    r"|The (?:meeting|hearing|session) adjourned\b)", re.IGNORECASE)
+# A sentence that leans on the one before it: "She said...", "It will...", "They found $18.4 million...".
+_LEANS_BACK = re.compile(r"^(?:[\"\u201c][^\"\u201d]*[\"\u201d],? )?(?:He|She|They|It|His|Her|Their|Its|This|"
+                         r"These|Those|That)\b")
+_SPEAKER = re.compile(r"[\"\u201d],?\s+(?:said|says|added|asked)\s+(?P<name>[A-Z][\w'\-]+)\.?$"
+                      r"|[\"\u201d],?\s+(?P<pronoun>he|she|they)\s+(?:said|says|added)\.?$")
+_DECISION = re.compile(r"\b(voted|votes|approved|approves|adopted|adopts|announced|announces|proposed|proposes|"
+                       r"welcomed|passed|rejected|will|agreed|awarded|released)\b")
+_PRESENT_TENSE = {"voted": "votes", "approved": "approves", "adopted": "adopts", "announced": "announces",
+                  "proposed": "proposes", "welcomed": "welcomes", "passed": "passes", "rejected": "rejects",
+                  "agreed": "agrees", "awarded": "awards", "released": "releases", "counted": "counts",
+                  "found": "finds", "reported": "reports", "dropped": "drops", "will": "to"}
+_HEADLINE_DROP = re.compile(rf"\s*\([^)]*\)|,\s*(?:released|published)\s+{_MONTH}\s+\d{{1,2}}(?:,\s+\d{{4}})?,"
+                            rf"|,?\s*\b(?:[Oo]n|effective|beginning|starting)\s+{_MONTH}\s+\d{{1,2}}(?:,\s+\d{{4}})?"
+                            rf"|\s+today\b")
+# "X announced that Y": the news is Y.
+_ANNOUNCED_THAT = re.compile(r"^.*?\b(?:announced|announces|said|says|reported)\s+that\s+")
+_HEADLINE_TAIL = re.compile(r" (?:for|with|in|at|and|from|on|between) ")
+# Asides between commas: ", a nonprofit housing developer," and ", which represents 58 businesses,".
+_APPOSITIVE = re.compile(r",\s+(?:a|an|the|which|who|whose)\s[^,]+,")
+_HEADLINE_CUT = re.compile(r",| that | which | who | for the | after | before | while ")
+
+
 KEY_QUESTIONS = (
     "What is changing, and when?",
     "Who is affected, and how?",
@@ -68,20 +108,39 @@ def keyword_analysis(ctx: StageContext) -> out.KeywordAnalysis:
 
 
 def research(ctx: StageContext) -> out.Research:
+    """The sources' sentences worth drafting from, cleaned, with near-duplicates merged, in source order.
+
+    Agenda headings and notes about the document itself are dropped, wire datelines stripped
+    (a release's "today" becomes its date), a quotation over several sentences is one note,
+    and a sentence that retells what an earlier one said (same facts, nothing new) is left out.
+    """
     terms = set(ctx.output("keyword_analysis", out.KeywordAnalysis).search_terms)
-    scored: list[tuple[float, int, int, out.ResearchNote]] = []
+    chains: list[list[_Sentence]] = []
     for source_number, source in enumerate(ctx.brief.sources):
-        for position, sentence in enumerate(split_sentences(source.text)):
-            overlap = len(terms.intersection(content_words(sentence)))
-            score = overlap + has_number(sentence) + has_quote(sentence) + (1.0 if position == 0 else 0.0)
-            note = out.ResearchNote(text=sentence, source_label=source.label, verified=True)
-            scored.append((score, source_number, position, note))
+        chains.extend(_chains(_source_sentences(source_number, source.label, source.text)))
+    kept: list[list[_Sentence]] = []
+    told: list[str] = []
+    told_facts: set[str] = set()
+    # Best first, so the sentence that stays of two near-duplicates is the one that says more.
+    for chain in sorted(chains, key=lambda c: -_note_score(c[0], terms)):
+        head = chain[0]
+        if _retells(head.text, told, told_facts):
+            continue
+        kept.append(chain)
+        for sentence in chain:
+            told.append(sentence.text)
+            told_facts |= fact_tokens(sentence.text)
     # Enough material for the target length (about 25 words a sentence), in source order.
     budget = max(6, ctx.brief.profile.target_length // 25)
-    chosen = sorted(sorted(scored, key=lambda item: -item[0])[:budget], key=lambda item: (item[1], item[2]))
+    chosen: list[list[_Sentence]] = []
+    for chain in kept:
+        if sum(len(c) for c in chosen) + len(chain) <= budget or not chosen:
+            chosen.append(chain)
+    notes = [out.ResearchNote(text=s.text, source_label=s.label, verified=True)
+             for chain in sorted(chosen, key=lambda c: (c[0].source, c[0].position)) for s in chain]
     background = [] if ctx.brief.sources else [
         "No sources are attached to this keyword; attach source material and regenerate."]
-    return out.Research(notes=[item[3] for item in chosen], background=background)
+    return out.Research(notes=notes, background=background)
 
 
 def perspectives(ctx: StageContext) -> out.Perspectives:
@@ -99,40 +158,54 @@ def perspectives(ctx: StageContext) -> out.Perspectives:
 
 
 def outline(ctx: StageContext) -> out.Outline:
+    """A lead (who did what, when), then the figures, the voices, the background and what comes next."""
     notes = ctx.output("research", out.Research).notes
-    quoted = [n for n in notes if has_quote(n.text)]
-    ahead = [n for n in notes if n not in quoted and _FUTURE.search(n.text)]
-    rest = [n for n in notes if n not in quoted and n not in ahead]
-    plan = [("What is happening", rest[:4]), ("What people say", quoted),
-            ("The details", rest[4:]), ("What happens next", ahead)]
+    chains = _note_chains(notes)
+    if not chains:
+        return out.Outline(sections=[out.OutlineSection(heading="Sources needed", points=[
+            f"Attach source material about {ctx.brief.keyword}."], source_labels=[])])
+    terms = set(content_words(ctx.brief.keyword))
+    lead = max(chains, key=lambda chain: _lead_score(chain[0], terms))
+    rest = [chain for chain in chains if chain is not lead]
+    # The lead's own source goes on with the next facts it gives (up to three sentences in all).
+    opening = list(lead)
+    for chain in rest:
+        if (chain[0].label == lead[0].label and not any(has_quote(s.text) for s in chain)
+                and len(opening) + len(chain) <= 3):
+            opening.extend(chain)
+    rest = [chain for chain in rest if chain[0] not in opening]
+    voices = [c for c in rest if any(has_quote(s.text) for s in c)]
+    ahead = [c for c in rest if c not in voices and _AHEAD.search(c[0].text)]
+    figures_told = [c for c in rest if c not in voices and c not in ahead and has_number(c[0].text)]
+    background = [c for c in rest if c not in voices and c not in ahead and c not in figures_told]
+    plan = [(LEAD_HEADING, [opening]), ("The details", figures_told), ("Background", background),
+            ("What people say", voices), ("What happens next", ahead)]
     sections = [
-        out.OutlineSection(heading=heading, points=[n.text for n in group],
-                           source_labels=sorted({n.source_label for n in group if n.source_label}))
+        out.OutlineSection(heading=heading, points=[s.text for chain in group for s in chain],
+                           source_labels=sorted({s.label for chain in group for s in chain}))
         for heading, group in plan if group
     ]
-    if not sections:
-        sections = [out.OutlineSection(heading="Sources needed", points=[
-            f"Attach source material about {ctx.brief.keyword}."], source_labels=[])]
     return out.Outline(sections=sections)
 
 
 def draft(ctx: StageContext) -> out.Draft:
     brief = ctx.brief
-    headline = brief.keyword[:1].upper() + brief.keyword[1:]
+    keyword_headline = brief.keyword[:1].upper() + brief.keyword[1:]
     if not brief.sources:
-        return out.Draft(headline=f"{headline}: sources needed",
+        return out.Draft(headline=f"{keyword_headline}: sources needed",
                          dek="Copydesk could not draft this story offline because no sources are attached.",
                          body=NO_SOURCES_NOTE.format(keyword=brief.keyword) + "\n")
-    notes = {n.text: n.source_label for n in ctx.output("research", out.Research).notes}
+    labels = {n.text: n.source_label for n in ctx.output("research", out.Research).notes}
     paragraphs = [OFFLINE_NOTE]
-    for section in ctx.output("outline", out.Outline).sections:
-        sentences = [f"{point} [{notes[point]}]" if notes.get(point) else point for point in section.points]
-        paragraphs.append(f"## {section.heading}")
-        # Two or three sentences a paragraph reads like news copy.
-        paragraphs.extend(" ".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))
-    lead = next(iter(notes), "")
-    return out.Draft(headline=shorten(f"{headline}: what the sources say", 90),
-                     dek=shorten(lead, 200), body="\n\n".join(paragraphs) + "\n")
+    sections = ctx.output("outline", out.Outline).sections
+    for section in sections:
+        notes = [out.ResearchNote(text=p, source_label=labels.get(p), verified=True) for p in section.points]
+        if section.heading != LEAD_HEADING:
+            paragraphs.append(f"## {section.heading}")
+        paragraphs.extend(_paragraphs(_note_chains(notes), lead_alone=section.heading == LEAD_HEADING))
+    lead = sections[0].points[0] if sections and sections[0].points else ""
+    return out.Draft(headline=headline_from(lead) or shorten(f"{keyword_headline}: what the sources say", 90),
+                     dek=_dek(sections, lead), body="\n\n".join(paragraphs) + "\n")
 
 
 def claims(ctx: StageContext) -> out.Claims:
@@ -256,3 +329,143 @@ def _plain_text(markdown: str) -> str:
     lines = [line for line in markdown.splitlines()
              if line.strip() and not line.lstrip().startswith("#") and line.strip() != OFFLINE_NOTE]
     return " ".join(lines)
+
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    label: str | None
+    source: int
+    position: int
+
+
+def _source_sentences(source_number: int, label: str, text: str) -> list[_Sentence]:
+    """A source's sentences worth quoting: quotations whole, datelines and agenda headings gone."""
+    sentences: list[_Sentence] = []
+    for position, sentence in enumerate(quoted_sentences(text)):
+        sentence, date = strip_dateline(sentence)
+        sentence = date_for_today(sentence, date)
+        if is_agenda_line(sentence) or _ABOUT_THE_DOCUMENT.match(sentence) or len(sentence.split()) < 4:
+            continue
+        sentences.append(_Sentence(sentence[:1].upper() + sentence[1:], label, source_number, position))
+    return sentences
+
+
+def _chains(sentences: list[_Sentence]) -> list[list[_Sentence]]:
+    """Runs of sentences that must stay together: a "She said..." or a quote by a surname just introduced."""
+    chains: list[list[_Sentence]] = []
+    for sentence in sentences:
+        previous = chains[-1][-1] if chains else None
+        if (previous is not None and previous.source == sentence.source
+                and previous.position == sentence.position - 1 and _leans_on(sentence.text, previous.text)):
+            chains[-1].append(sentence)
+        else:
+            chains.append([sentence])
+    return chains
+
+
+def _leans_on(sentence: str, previous: str) -> bool:
+    if _LEANS_BACK.match(sentence):
+        return True
+    speaker = _SPEAKER.search(sentence)
+    if speaker is None:
+        return False
+    return bool(speaker.group("pronoun")) or speaker.group("name") in previous
+
+
+def _note_chains(notes: list[out.ResearchNote]) -> list[list[_Sentence]]:
+    """The chains again from research notes (kept in source order, a chain's sentences side by side)."""
+    sources = {label: number for number, label in enumerate(dict.fromkeys(n.source_label for n in notes))}
+    sentences = [_Sentence(n.text, n.source_label, sources[n.source_label], position)
+                 for position, n in enumerate(notes)]
+    return _chains(sentences)
+
+
+def _note_score(sentence: _Sentence, terms: set[str]) -> float:
+    words_here = set(content_words(sentence.text))
+    return (len(terms & words_here) + has_number(sentence.text) + has_quote(sentence.text)
+            + (1.0 if sentence.position == 0 else 0.0) + min(len(words_here), 20) / 20)
+
+
+def _lead_score(sentence: _Sentence, terms: set[str]) -> float:
+    """Who did what, when: a decision, a figure, a date, the topic's words; not a quote, not "She said"."""
+    text = sentence.text
+    words_here = len(text.split())
+    score = 2.0 * bool(_DECISION.search(text)) + has_number(text) + bool(re.search(_MONTH, text))
+    score += len(terms & set(content_words(text))) / max(1, len(terms)) * 2
+    score += 1.5 if sentence.position == 0 else 0.0
+    score -= 5.0 if has_quote(text) else 0.0
+    score -= 3.0 if _LEANS_BACK.match(text) else 0.0
+    score -= 2.0 if words_here > 45 or words_here < 8 else 0.0
+    return score
+
+
+def _retells(sentence: str, told: list[str], told_facts: set[str]) -> bool:
+    """True when an earlier sentence said this already: the same words, or only figures already told."""
+    if any(sentence == earlier or (not has_quote(sentence) and overlap_similarity(sentence, earlier) >= 0.6)
+           for earlier in told):
+        return True
+    if has_quote(sentence):
+        return False
+    stated = figures(sentence)
+    new_words = set(content_words(sentence)) - told_facts
+    return bool(stated) and stated <= told_facts and len(new_words) < 4
+
+
+def _paragraphs(chains: list[list[_Sentence]], lead_alone: bool = False) -> list[str]:
+    """A quote with its set-up is a paragraph of its own; other sentences go two or three to a paragraph."""
+    paragraphs: list[str] = []
+    pending: list[str] = []
+    for chain in chains:
+        cited = [f"{s.text} [{s.label}]" if s.label else s.text for s in chain]
+        if any(has_quote(s.text) for s in chain):
+            if pending:
+                paragraphs.append(" ".join(pending))
+                pending = []
+            paragraphs.append(" ".join(cited))
+            continue
+        pending.extend(cited)
+        if len(pending) >= 3 or (lead_alone and not paragraphs):   # the lead is a paragraph of its own
+            paragraphs.append(" ".join(pending))
+            pending = []
+    if pending:
+        paragraphs.append(" ".join(pending))
+    return paragraphs
+
+
+def headline_from(lead: str) -> str:
+    """A headline from the lead: present tense, no dates or asides, cut at the first clause (at most 110 characters)."""
+    text = _HEADLINE_DROP.sub("", strip_citations(lead)).strip(" ,.")
+    text = _APPOSITIVE.sub("", _ANNOUNCED_THAT.sub("", text))
+    text = re.sub(r"^(?:The|A|An) ", "", text[:1].upper() + text[1:])
+    verb = _DECISION.search(text)
+    # Cuts come after the verb and what it does (three words), so "X, a developer, announced" keeps its news.
+    earliest = verb.end() + len(" ".join(text[verb.end():].split()[:3])) if verb else 0
+    cut = [m.start() for m in _HEADLINE_CUT.finditer(text) if m.start() > earliest and len(text[:m.start()].split()) >= 5]
+    if cut:
+        text = text[:cut[0]]
+    words_in = text.split()
+    for index, word in enumerate(words_in):
+        if word in _PRESENT_TENSE:
+            words_in[index] = _PRESENT_TENSE[word]
+            break
+    text = " ".join(words_in)
+    if len(text) > 110:   # cut before a trailing phrase rather than in the middle of one
+        cut = [m.start() for m in _HEADLINE_TAIL.finditer(text) if earliest < m.start() <= 110]
+        text = text[:cut[-1]] if cut else text
+    while len(text) > 110 and " " in text:
+        text = text.rsplit(" ", 1)[0].rstrip(",;:")
+    text = re.sub(r"\s+(?:a|an|the|of|for|and|to|in|on|with|at|by)$", "", text)
+    # Without its verb (the clause was cut before it) it is no headline: the caller falls back.
+    says_something = any(word in _PRESENT_TENSE.values() for word in text.split())
+    return (text[:1].upper() + text[1:]) if says_something and len(text.split()) >= 4 and not has_quote(text) else ""
+
+
+def _dek(sections: list[out.OutlineSection], lead: str) -> str:
+    """The second fact of the story, from the details (not the lead again), without its citation."""
+    candidates = [p for section in sections for p in section.points
+                  if p != lead and not has_quote(p) and not _LEANS_BACK.match(p) and has_number(p)]
+    fallback = [p for section in sections for p in section.points if p != lead and not has_quote(p)]
+    chosen = (candidates or fallback or [lead])[0]
+    return shorten(strip_citations(chosen), 200)

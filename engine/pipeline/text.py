@@ -34,7 +34,9 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text) if text else []:
         last_word = sentences[-1].rsplit(" ", 1)[-1].rstrip(".").lower() if sentences else ""
-        if sentences and sentences[-1].endswith(".") and last_word in _ABBREVIATIONS:
+        # "No." abbreviates only before a number ("No. 7"); "voting no." ends a sentence.
+        if (sentences and sentences[-1].endswith(".") and last_word in _ABBREVIATIONS
+                and (last_word != "no" or piece[:1].isdigit())):
             sentences[-1] = f"{sentences[-1]} {piece}"   # "Mr. Smith" is one sentence
         elif piece.strip():
             sentences.append(piece.strip())
@@ -97,3 +99,67 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|" \
+         r"Jan\.|Feb\.|Aug\.|Sept\.|Oct\.|Nov\.|Dec\.)"
+# "CALDER BAY, June 10, 2026 - " and "WEXLEY COUNTY (AP) -- ": a place in capitals, perhaps a date, a dash.
+_DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z.' ]+(?:, [A-Z][A-Za-z.]+)?)"
+                       rf"(?:,? (?P<date>{_MONTH} \d{{1,2}})(?:, \d{{4}})?)?(?: \([A-Za-z]+\))?\s*[-\u2013\u2014]{{1,2}}\s+")
+_AGENDA_ITEM = re.compile(r"^(?:Agenda )?Item\s+\d+[A-Za-z]?\s*[:.\-\u2013]\s*", re.IGNORECASE)
+_TODAY = re.compile(r"\btoday\b")
+_OPENING_QUOTES = ('"', "\u201c")
+
+
+def strip_dateline(sentence: str) -> tuple[str, str | None]:
+    """The sentence without a leading wire dateline, and the dateline's "June 10" if it had one."""
+    match = _DATELINE.match(sentence)
+    if not match:
+        return sentence, None
+    return sentence[match.end():], match.group("date")
+
+
+def is_agenda_line(sentence: str) -> bool:
+    """A minutes heading such as "Item 7: Adoption of the Operating Budget." (a title, not a sentence)."""
+    return bool(_AGENDA_ITEM.match(sentence))
+
+
+def date_for_today(sentence: str, date: str | None) -> str:
+    """A release's "today" made absolute once its dateline is gone: "announced today" -> "announced on June 10"."""
+    return _TODAY.sub(f"on {date}", sentence, count=1) if date else sentence
+
+
+def quote_balanced(text: str) -> bool:
+    """True when every quotation the text opens is closed (straight or curly double quotes)."""
+    return text.count('"') % 2 == 0 and text.count("\u201c") <= text.count("\u201d")
+
+
+def quoted_sentences(text: str) -> list[str]:
+    """Sentences, except that a quotation running over several sentences stays one piece."""
+    pieces: list[str] = []
+    for sentence in split_sentences(text):
+        if pieces and not quote_balanced(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {sentence}"
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
+def overlap_similarity(first: str, second: str) -> float:
+    """Token-set overlap of content words and figures: |A & B| / min(|A|, |B|), 0..1."""
+    a, b = fact_tokens(first), fact_tokens(second)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+_FIGURE = re.compile(r"\d+-\d+\b|\$?\d[\d,.]*\d(?:\s*(?:million|billion|percent))?|\$?\d(?:\s*(?:million|billion|percent))?")
+
+
+def figures(text: str) -> set[str]:
+    """The numbers a sentence states ("$9.2 million", "5-2", "14"), normalised for comparison."""
+    return {m.group(0).rstrip(".,").replace(",", "") for m in _FIGURE.finditer(strip_citations(text))}
+
+
+def fact_tokens(text: str) -> set[str]:
+    return set(content_words(text)) | figures(text)
