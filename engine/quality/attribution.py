@@ -32,7 +32,7 @@ SAY_VERBS = frozenset(
     concedes boasted maintained maintains emphasized stressed cautioned questioned criticized criticizes
     praised praises welcomed agreed agrees disagreed objected alleged alleges confirmed confirms denied
     denies expects projected projects called calls described describes found finds show shows showed
-    concluded concludes""".split()
+    concluded concludes asserted asserts""".split()
 )
 # "called a meeting", "described the route", "added two lanes" are not
 # attribution: these verbs count only when a quotation, "as" or "that" follows.
@@ -44,12 +44,17 @@ DOCUMENT_NOUNS = frozenset(
     filing filings memo minutes analysis review statement statements poll polls figures census budget
     bulletin notice application ordinance lawsuit complaint letter release estimate estimates forecast""".split()
 )
+# A clause that ends in a comma or a closing quotation mark before the verb.
+_QUOTE_ENDS = (",", '"', "”", "’")
 _PASSIVE_OR_INFINITIVE = frozenset({"is", "was", "are", "were", "be", "been", "being", "to", "it's"})
 # An unnamed crowd: the reader cannot weigh who holds the view.
 VAGUE_SPEAKERS = frozenset(
     "critics some many others observers sources experts people insiders detractors everyone most "
     "somebody someone".split()
 )
+# "Headlined 'X'", "a report titled 'X'": what follows is a title, not a
+# speaker and not the writer's words.
+TITLE_CUES = frozenset({"headlined", "titled", "entitled", "captioned", "subtitled", "headline", "title"})
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 _DETERMINERS = frozenset({"the", "a", "an", "of"})
 _APPOSITIVE_START = frozenset({"a", "an", "the", "who", "whose", "which", "its", "his", "her", "their"})
@@ -79,7 +84,7 @@ def _clauses(unquoted: str, sentence: Span) -> list[Span]:
     return [c for c in clauses if unquoted[c.start:c.end].strip()]
 
 
-def _strip_span(text: str, start: int, end: int, chars: str = " ,\n\"“”") -> Span:
+def _strip_span(text: str, start: int, end: int, chars: str = " ,\n\"“”‘’") -> Span:
     while start < end and text[start] in chars:
         start += 1
     while end > start and text[end - 1] in chars + ".":
@@ -99,7 +104,7 @@ def _leading_noun_phrase(tokens: list[Token], text: str, start: int) -> Span:
 
 
 def _is_name_like(tokens: list[Token]) -> bool:
-    return 0 < len(tokens) <= 5 and all(t.is_capitalized for t in tokens)
+    return 0 < len(tokens) <= 5 and all(t.is_capitalized for t in tokens) and tokens[0].norm not in TITLE_CUES
 
 
 def _speaker_flags(text: str, speaker: Span) -> tuple[bool, bool, str]:
@@ -131,9 +136,9 @@ def _cue_at(tokens: list[Token], i: int, lay: Layout, clause: Span) -> bool:
         after = lay.masked[tokens[i].end:clause.end]
         before = lay.unquoted[clause.start:tokens[i].start].rstrip()
         return (
-            bool(re.search(r"[\"“]", after))
+            bool(re.search(r"[\"“‘]", after))
             or bool(re.match(r"\s+(?:that\b|.{0,60}\bas\b)", after))
-            or before.endswith((",", '"', "”"))
+            or before.endswith(_QUOTE_ENDS)
         )
     if word in _DOCUMENT_ONLY:
         before = {t.norm for t in tokens[max(0, i - 4):i]}
@@ -170,7 +175,7 @@ def _attribute_clause(lay: Layout, sentence: Span, clause: Span) -> Attribution 
         name_end = text.find(",", cue.end, clause.end)
         after_verb = tokenize(text, cue.end, name_end if name_end != -1 else clause.end)
         inverted = (
-            preceding.endswith((",", '"', "”"))
+            preceding.endswith(_QUOTE_ENDS)
             and 0 < len(after_verb) <= 8
             and (after_verb[0].norm in {"the", "a", "an", "his", "her", "their", "its"}
                  or any(t.is_capitalized for t in after_verb))
@@ -184,7 +189,8 @@ def _attribute_clause(lay: Layout, sentence: Span, clause: Span) -> Attribution 
             speaker, content = _speaker_before_verb(text, tokens, cue_index, clause)
     if speaker.end <= speaker.start:
         return None
-    vague, pronoun, head = _speaker_flags(lay.text, speaker)
+    # Quoted words (a headline) are not part of who is speaking.
+    vague, pronoun, head = _speaker_flags(lay.unquoted, speaker)
     if content is not None and content.end <= content.start:
         content = None
     return Attribution(sentence, cue, speaker, content, quotes, vague, pronoun, head)
@@ -218,8 +224,12 @@ def _speaker_before_verb(text: str, tokens: list[Token], cue_index: int, clause:
     if has_text_before and speaker_next_to_verb and len(tail) <= 5 and not says_that:
         # CONTENT, SPEAKER said (on Tuesday).
         return _strip_span(text, speaker_start, cue.start), _strip_span(text, clause.start, speaker_start)
-    # SPEAKER said (that) CONTENT: the whole lead-in is the writer's frame.
-    return _strip_span(text, clause.start, cue.start), _strip_span(text, cue.end, clause.end)
+    # SPEAKER said (that) CONTENT: the whole lead-in is the writer's frame,
+    # less a leading title ("Headlined 'X', the column argued ...").
+    lead_in = clause.start
+    if tokens and tokens[0].norm in TITLE_CUES and len(segments) > 1:
+        lead_in = segments[-2].start
+    return _strip_span(text, lead_in, cue.start), _strip_span(text, cue.end, clause.end)
 
 
 @lru_cache(maxsize=16)

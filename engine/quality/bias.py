@@ -23,14 +23,19 @@ from __future__ import annotations
 
 import math
 
-from engine.quality.attribution import Attribution, attributions
+from engine.quality.attribution import TITLE_CUES, Attribution, attributions
+from engine.quality.bias_model import BiasModel
 from engine.quality.lexicon import BiasLexicon
-from engine.quality.text import Layout, Span, layout, tokenize
+from engine.quality.text import Layout, Span, Token, layout, tokenize
 from engine.quality.types import BiasReport, Finding, Severity
 
 DENSITY_SCALE = 0.5
 _DOWNGRADE: dict[str, Severity] = {"high": "medium", "medium": "low", "low": "low"}
 _MAX_SCARE_QUOTE_WORDS = 3
+# A flagged sentence shows at most two of its words, each pulling at least
+# this much towards "opinion" (log-odds), so a finding always names a word.
+_MAX_MODEL_WORDS = 2
+_MIN_MODEL_WEIGHT = 0.3
 # Unnamed sources that newsrooms use as shorthand and usually name later in
 # the story: flagged, but lower than "some say" or "many believe".
 _SHORTHAND_CROWDS = frozenset({"critics", "experts", "observers", "sources", "insiders", "detractors"})
@@ -47,8 +52,9 @@ def bias_score(points: float, sentence_count: int) -> float:
 class BiasDetectionTool:
     name = "bias"
 
-    def __init__(self, lexicon: BiasLexicon | None = None) -> None:
+    def __init__(self, lexicon: BiasLexicon | None = None, model: BiasModel | None = None, use_model: bool = True) -> None:
         self.lexicon = lexicon or BiasLexicon.load()
+        self.model = (model or BiasModel.load()) if use_model else None
 
     def analyze(self, text: str) -> BiasReport:
         lay = layout(text)
@@ -57,10 +63,13 @@ class BiasDetectionTool:
         vague_content = [a.content for a in found if a.content is not None and a.vague]
         findings = _unnamed_source_findings(lay, found)
         for sentence in lay.sentences:
+            found_here = len(findings)
             for finding in self._lexicon_findings(lay, sentence, named_content, vague_content):
                 if not any(_overlaps(finding, other) for other in findings):
                     findings.append(finding)
             findings.extend(_exclamation_findings(lay, sentence, named_content))
+            if self.model is not None and len(findings) == found_here:
+                findings.extend(self._model_findings(lay, sentence, named_content, findings))
         findings.extend(_scare_quote_findings(lay, found))
         findings.sort(key=lambda f: (f.start, f.end))
         points = sum(f.points for f in findings)
@@ -74,7 +83,7 @@ class BiasDetectionTool:
         findings: list[Finding] = []
         for match in self.lexicon.match(tokens):
             start, end = tokens[match.first].start, tokens[match.last].end
-            if _inside(start, end, named_content):
+            if _inside(start, end, named_content) or _part_of_name(tokens, match.first, match.last):
                 continue
             entry = match.entry
             severity: Severity = entry.severity
@@ -87,6 +96,52 @@ class BiasDetectionTool:
                 severity=severity, explanation=explanation, suggestion=entry.suggestion or None,
             ))
         return findings
+
+
+    def _model_findings(
+        self, lay: Layout, sentence: Span, named_content: list[Span], findings: list[Finding]
+    ) -> list[Finding]:
+        """Subjective wording the lexicon has no entry for, from the learned
+        model (engine.quality.bias_model); only in sentences the rules left
+        clean, so a sentence is never counted twice. The spans are the words
+        that pushed the sentence over the threshold."""
+        assert self.model is not None
+        scored = self.model.score(writer_tokens(lay, sentence, named_content))
+        if scored.probability < self.model.threshold:
+            return []
+        flagged: list[Finding] = []
+        for token, weight in scored.contributions:
+            if weight < _MIN_MODEL_WEIGHT or len(flagged) == _MAX_MODEL_WORDS:
+                break
+            if any(f.start < token.end and token.start < f.end for f in findings):
+                continue
+            flagged.append(Finding(
+                tool=self.name, kind="subjective_wording", start=token.start, end=token.end,
+                text=lay.text[token.start:token.end], severity="low",
+                explanation=(f"In public, human-labelled news and Wikipedia sentences, \u201c{token.norm}\u201d mostly "
+                             f"marks the writer's opinion (weight {weight:+.1f}; the sentence reads as "
+                             f"{scored.probability:.0%} likely opinion)."),
+                suggestion=None,
+            ))
+        return flagged
+
+
+def _part_of_name(tokens: list[Token], first: int, last: int) -> bool:
+    """'International Crisis Group', 'Chaos Theory Labs': capitalised words
+    next to another capitalised word (the sentence's first word counts only
+    before one) are a name, not the writer's vocabulary."""
+    if not all(t.is_capitalized for t in tokens[first:last + 1]):
+        return False
+    before = first > 1 and tokens[first - 1].is_capitalized
+    after = last + 1 < len(tokens) and tokens[last + 1].is_capitalized
+    return before or after
+
+
+def writer_tokens(lay: Layout, sentence: Span, named_content: list[Span]) -> list[Token]:
+    """The sentence's words in the writer's own voice: not inside quotation
+    marks, not in a clause attributed to a named source."""
+    return [t for t in tokenize(lay.unquoted, sentence.start, sentence.end)
+            if not _inside(t.start, t.end, named_content)]
 
 
 def _overlaps(a: Finding, b: Finding) -> bool:
@@ -141,6 +196,9 @@ def _scare_quote_findings(lay: Layout, found: tuple[Attribution, ...]) -> list[F
         for quote in lay.quotes_in(sentence.start, sentence.end):
             words = tokenize(lay.text, quote.start, quote.end)
             if not 0 < len(words) <= _MAX_SCARE_QUOTE_WORDS or not words[0].text[0].islower():
+                continue
+            before = tokenize(lay.unquoted, sentence.start, quote.start)
+            if before and before[-1].norm in TITLE_CUES:  # a headline or title, not irony
                 continue
             start, end = quote.start - 1, min(quote.end + 1, len(lay.text))
             findings.append(Finding(

@@ -18,6 +18,11 @@ from engine.quality.types import SEVERITY_POINTS, Severity
 _REQUIRED = ("term", "severity", "explanation", "suggestion")
 GAP = "*"
 MAX_GAP = 3
+NUMBER = "#number"
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
+    "hundred hundreds thousand thousands million millions billion billions dozen dozens half".split()
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class LexiconEntry:
     suggestion: str  # "" when the fix is to delete the word
     unless_next: frozenset[str] = frozenset()
     unless_prev: frozenset[str] = frozenset()
+    only_next: frozenset[str] = frozenset()  # match only before one of these ("#number": any number)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class BiasLexicon:
                     term=raw["term"], category=name, severity=raw["severity"], explanation=raw["explanation"],
                     suggestion=raw["suggestion"], unless_next=frozenset(raw.get("unless_next", [])),
                     unless_prev=frozenset(raw.get("unless_prev", [])),
+                    only_next=frozenset(raw.get("only_next", [])),
                 )
                 for form in [raw["term"], *raw.get("variants", [])]:
                     words = _form_words(form)
@@ -85,6 +92,11 @@ class BiasLexicon:
         if path is None:
             return _default_lexicon()
         return cls.from_toml(path.read_text(encoding="utf-8"), str(path))
+
+    def single_words(self) -> list[tuple[str, LexiconEntry]]:
+        """Every one-word form with its entry (for the bias model's training)."""
+        return [(words[0], entry) for candidates in self._by_first.values()
+                for words, entry in candidates if len(words) == 1]
 
     def match(self, tokens: list[Token]) -> list[LexiconMatch]:
         """Non-overlapping matches, left to right, longest phrase first."""
@@ -108,6 +120,9 @@ class BiasLexicon:
             following = norms[last + 1] if last + 1 < len(norms) else ""
             preceding = norms[i - 1] if i > 0 else ""
             if following in entry.unless_next or preceding in entry.unless_prev:
+                continue
+            if entry.only_next and not (following in entry.only_next or (
+                    NUMBER in entry.only_next and (following[:1].isdigit() or following in NUMBER_WORDS))):
                 continue
             return LexiconMatch(i, last, entry)
         return None

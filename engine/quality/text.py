@@ -42,6 +42,8 @@ _ABBREVIATIONS = frozenset(
 
 OPEN_QUOTES = '"“'
 CLOSE_QUOTES = '"”'
+OPEN_SINGLE_QUOTE = "‘"
+CLOSE_SINGLE_QUOTE = "’"
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[’'.,\-][A-Za-z0-9]+)*")
 
@@ -72,7 +74,7 @@ class Layout:
     masked: str
     unquoted: str  # masked, with the words inside quotation marks blanked too
     sentences: tuple[Span, ...]
-    quotes: tuple[Span, ...]  # inner spans of double-quoted passages (without the marks)
+    quotes: tuple[Span, ...]  # inner spans of quoted passages (without the marks)
     citations: tuple[tuple[Span, tuple[str, ...]], ...]  # marker span and the labels it cites
 
     def in_quote(self, start: int, end: int) -> bool:
@@ -181,7 +183,8 @@ def mask_markdown(text: str, code_spans: bool = True) -> tuple[str, list[Span]]:
 
 
 def find_quotes(masked: str, blocks: list[Span]) -> list[Span]:
-    """Inner spans of double-quoted passages, straight or curly, within a block.
+    """Inner spans of quoted passages within a block: double quotes, straight or
+    curly, and curly single quotes.
     A quote left open at the end of a paragraph runs to the paragraph's end (the
     news convention for a quote that continues in the next paragraph)."""
     quotes: list[Span] = []
@@ -197,6 +200,29 @@ def find_quotes(masked: str, blocks: list[Span]) -> list[Span]:
                 opened = None
         if opened is not None and masked[opened:block.end].strip():
             quotes.append(Span(opened, opened + len(masked[opened:block.end].rstrip())))
+    return sorted(quotes + _single_quotes(masked, blocks, quotes), key=lambda q: q.start)
+
+
+def _single_quotes(masked: str, blocks: list[Span], double: list[Span]) -> list[Span]:
+    """Curly single-quoted passages (‘…’, the British and headline style)
+    outside double quotes. ’ is also the apostrophe, so a passage closes only
+    at a ’ not followed by a letter ("Trump’s" stays inside), and an
+    opening mark with no close in its paragraph (‘90s) quotes nothing."""
+    quotes: list[Span] = []
+    for block in blocks:
+        i = block.start
+        while i < block.end:
+            if masked[i] != OPEN_SINGLE_QUOTE or (i > block.start and masked[i - 1].isalnum()) or any(
+                    q.start <= i < q.end for q in double):
+                i += 1
+                continue
+            close = next((j for j in range(i + 1, block.end) if masked[j] == CLOSE_SINGLE_QUOTE
+                          and not (j + 1 < block.end and masked[j + 1].isalpha())), None)
+            if close is None:
+                break
+            if sum(ch.isalpha() for ch in masked[i + 1:close]) >= 2:  # not rock ‘n’ roll
+                quotes.append(Span(i + 1, close))
+            i = close + 1
     return quotes
 
 

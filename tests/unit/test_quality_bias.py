@@ -91,3 +91,41 @@ def test_lexicon_rejects_duplicates_and_bad_severity() -> None:
 def test_shipped_lexicon_entries_are_documented() -> None:
     lexicon = BiasLexicon.load()
     assert lexicon.size >= 150
+
+
+# --- issue 11: causes found on public data, one regression test each ---------------------------
+
+@pytest.mark.parametrize("word", ["cartoonish", "raucous", "phony", "asserted", "radicalism"])
+def test_lexicon_covers_words_expert_annotators_mark(word: str) -> None:
+    text = {"asserted": "The senator asserted the deal would pass.",
+            "radicalism": "The party's radicalism worried donors."}.get(word, f"The {word} rally ended at noon.")
+    assert word in {f.text for f in BiasDetectionTool(use_model=False).analyze(text).findings}
+
+
+def test_curly_single_quotes_are_quotation_marks() -> None:
+    rules = BiasDetectionTool(use_model=False)
+    # The quoted words are the council's, not the writer's; an apostrophe does not close the quote.
+    assert rules.analyze("Lee called the plan \u2018a reckless disaster\u2019 on Tuesday.").findings == []
+    assert rules.analyze("\u2018It\u2019s a shameful boondoggle,\u2019 said Gary Holt.").findings == []
+    assert ("\u2018temporary\u2019", "scare_quotes") in [
+        (f.text, f.kind) for f in rules.analyze("The county\u2019s \u2018temporary\u2019 tax is in its 12th year.").findings]
+    assert rules.analyze("Rock \u2018n\u2019 roll filled the \u201890s charts.").findings == []
+
+
+def test_a_headline_is_not_a_speaker_and_not_the_writers_words() -> None:
+    from engine.quality.attribution import attributions
+
+    text = "Headlined \u2018Phony Outrage\u2019, the column argued that the tax was fair."
+    (found,) = attributions(text)
+    assert text[found.speaker.start:found.speaker.end] == "the column"
+    assert BiasDetectionTool(use_model=False).analyze(text).findings == []
+    assert BiasDetectionTool(use_model=False).analyze("The report, titled \u2018lost years\u2019, came out Monday.").findings == []
+
+
+def test_neutral_senses_are_not_flagged() -> None:
+    rules = BiasDetectionTool(use_model=False)
+    assert rules.analyze("The rule merely delays the vote until June.").findings == []
+    assert [f.text for f in rules.analyze("The agency hired merely three inspectors.").findings] == ["merely"]
+    assert rules.analyze("The International Crisis Group published the report.").findings == []
+    assert rules.analyze("Crisis Text Line volunteers answered 900 calls.").findings == []
+    assert [f.text for f in rules.analyze("The crisis deepened.").findings] == ["crisis"]
