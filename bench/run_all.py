@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["quality_eval.py", "throughput.py", "ui_latency.py"]
+BENCHMARKS = ["quality_eval.py", "quality_public.py", "throughput.py", "ui_latency.py"]
 
 
 def main() -> int:
