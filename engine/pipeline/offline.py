@@ -33,12 +33,15 @@ from engine.pipeline.text import (
 )
 from engine.quality.bias import BiasDetectionTool
 from engine.quality.facts import FactVerificationTool, extract_claims
+from engine.quality.lexicon import BiasLexicon
 from engine.quality.originality import OriginalityChecker
 from engine.quality.overall import QualityGates, QualityWeights, score_overall
 from engine.quality.perspective import PerspectiveAnalyzer
+from engine.quality.text import tokenize
 from engine.quality.types import (
     BiasReport,
     FactReport,
+    Finding,
     OriginalityReport,
     PerspectiveReport,
     SourceDoc,
@@ -239,10 +242,13 @@ def revision(ctx: StageContext) -> out.Revision:
     first = ctx.output("draft", out.Draft)
     body, changes = first.body, []
     edits: list[tuple[int, int, str, str]] = []
+    lexicon = BiasLexicon.load()
     for finding in ctx.output("bias_detection", out.BiasDetection).report.findings:
-        if finding.suggestion is not None and finding.end > finding.start:
-            edits.append((finding.start, finding.end, finding.suggestion,
-                          f"rewrote \u201c{finding.text}\u201d as \u201c{finding.suggestion}\u201d ({finding.kind})"))
+        word = replacement_word(finding, lexicon)
+        if word is not None and finding.end > finding.start and body[finding.start:finding.end] == finding.text:
+            start, replacement = _with_article(body, finding.start, word)
+            edits.append((start, finding.end, replacement,
+                          f"rewrote \u201c{finding.text}\u201d as \u201c{word}\u201d ({finding.kind})"))
     for quote in ctx.output("originality_check", out.OriginalityCheck).report.quotes:
         if quote.status == "misquote" and quote.closest_source_text:
             edits.append((quote.start, quote.end, quote.closest_source_text,
@@ -264,6 +270,47 @@ def revision(ctx: StageContext) -> out.Revision:
     if missing:
         changes.append("still missing perspectives (needs reporting): " + ", ".join(missing))
     return out.Revision(headline=first.headline, dek=first.dek, body=body, changes=list(reversed(changes)))
+
+
+# A suggestion that starts with one of these is advice to the editor ("say who considers it unfair",
+# "give the figures"), not a word to put in the text.
+_ADVICE_VERBS = frozenset("""say give name cite use add remove delete attribute quantify describe explain state let
+check quote end rewrite specify drop keep avoid replace consider report show list tell identify put make find""".split())
+
+
+def replacement_word(finding: Finding, lexicon: BiasLexicon) -> str | None:
+    """The word that can stand in for the flagged one in the text, or None (then the finding stays for the editor).
+
+    Only a lexicon entry's own replacement counts, for the entry's own term (a variant such as
+    "unfairly" would need another inflection), and only a plain word or two, never advice.
+    Lexicons that list replacements apart from advice (`replacements` / `replacement`) are read
+    first; otherwise the `suggestion`'s ";"-separated alternatives are tried in turn.
+    """
+    matches = lexicon.match(tokenize(finding.text))
+    if len(matches) != 1 or matches[0].entry.term != finding.text.casefold():
+        return None
+    entry = matches[0].entry
+    listed = getattr(entry, "replacements", None) or getattr(entry, "replacement", None)
+    if isinstance(listed, str):
+        listed = [listed]
+    options = list(listed) if listed else (getattr(entry, "suggestion", "") or "").split(";")
+    for option in (o.strip() for o in options):
+        option_words = option.split()
+        if (1 <= len(option_words) <= 2 and option_words[0].casefold() not in _ADVICE_VERBS
+                and all(w.isalpha() or "-" in w for w in option_words) and option.islower()):
+            return option[:1].upper() + option[1:] if finding.text[:1].isupper() else option
+    return None
+
+
+def _with_article(body: str, start: int, word: str) -> tuple[int, str]:
+    """The replacement, with a preceding "a"/"an" changed to suit it ("an unfair" -> "a fatal")."""
+    article = re.search(r"\b(an?|An?) $", body[max(0, start - 3):start])
+    if article is None:
+        return start, word
+    wanted = "an" if word[:1].casefold() in "aeiou" else "a"
+    if article.group(1)[:1].isupper():
+        wanted = wanted.capitalize()
+    return start - len(article.group(0)), f"{wanted} {word}"
 
 
 def seo_optimization(ctx: StageContext) -> out.SeoOptimization:
