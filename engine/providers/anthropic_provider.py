@@ -15,15 +15,18 @@ from pydantic import BaseModel
 from engine.providers.base import LLMRequest, Usage
 from engine.providers.keys import API_KEY_ENV_VARS
 from engine.providers.remote import (
+    NotAnAPIResponse,
     RemoteProvider,
     Reply,
     classify_transport_error,
     connection_error_reason,
     copydesk_headers,
+    expect_event_stream,
     lost_connection_reason,
+    not_an_api_failure,
 )
 from engine.providers.retry import Failure, classify_status, error_detail
-from engine.providers.settings import ProviderSettings
+from engine.providers.settings import ProviderSettings, display_url
 
 ANTHROPIC_HOST = "api.anthropic.com"
 CACHE_CONTROL = {"type": "ephemeral"}
@@ -58,7 +61,7 @@ class AnthropicProvider(RemoteProvider):
     def service(self) -> str:
         if self._official:
             return "Anthropic"
-        return f"Anthropic-compatible server at {str(self._client.base_url).rstrip('/')}"
+        return f"Anthropic-compatible server at {display_url(str(self._client.base_url).rstrip('/'))}"
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -105,13 +108,18 @@ class AnthropicProvider(RemoteProvider):
             # Required above ~21k max_tokens, and keeps long drafts alive past proxies'
             # idle timeouts. A stall mid-stream raises a raw httpx2.ReadTimeout.
             async with self._client.messages.stream(**kwargs) as events:
+                expect_event_stream(events.response.headers)
                 message = await events.get_final_message()
         else:
             message = await self._client.messages.create(**kwargs)
+            if not isinstance(message, anthropic.types.Message) or not isinstance(message.content, list):
+                raise NotAnAPIResponse(message)   # the SDK hands back a non-JSON body as text
         return Reply(text=_answer_text(message.content, tool_name), model=message.model or request.model,
                      usage=_usage(message.usage))
 
     def _classify(self, exc: Exception, request: LLMRequest) -> Failure | None:
+        if isinstance(exc, NotAnAPIResponse):
+            return not_an_api_failure(exc, str(self._client.base_url), "Anthropic")
         if isinstance(exc, anthropic.APIStatusError):
             return classify_status(
                 exc.status_code, exc.response.headers, error_detail(exc.body, exc.message),

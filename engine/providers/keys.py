@@ -16,6 +16,7 @@ import keyring
 import keyring.errors
 from keyring.backends import fail
 
+from engine.logs import redact_url_secrets
 from engine.providers.base import ProviderConfigError
 
 log = logging.getLogger("copydesk.providers")
@@ -86,7 +87,8 @@ def keyring_status() -> tuple[bool, str]:
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """`text` with every given secret, and anything shaped like an API key, replaced."""
+    """`text` with every given secret, anything shaped like an API key, and URL passwords
+    and key-like query values replaced."""
     for secret in sorted((s for s in secrets if s and len(s) >= _MIN_SECRET_LEN), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
-    return _KEY_PATTERN.sub(REDACTED, text)
+    return redact_url_secrets(_KEY_PATTERN.sub(REDACTED, text))

@@ -12,21 +12,25 @@ from typing import Any
 
 import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
 from engine.providers.base import LLMRequest, Usage
 from engine.providers.keys import API_KEY_ENV_VARS
 from engine.providers.remote import (
     PREFIX_SEPARATOR,
+    NotAnAPIResponse,
     RemoteProvider,
     Reply,
     classify_transport_error,
     connection_error_reason,
     copydesk_headers,
+    expect_event_stream,
     lost_connection_reason,
+    not_an_api_failure,
 )
 from engine.providers.retry import Failure, classify_status, error_detail
-from engine.providers.settings import ProviderSettings
+from engine.providers.settings import ProviderSettings, display_url
 
 log = logging.getLogger("copydesk.providers")
 
@@ -116,7 +120,7 @@ class OpenAIProvider(RemoteProvider):
     def service(self) -> str:
         if self._official:
             return "OpenAI"
-        return f"OpenAI-compatible server at {str(self._client.base_url).rstrip('/')}"
+        return f"OpenAI-compatible server at {display_url(str(self._client.base_url).rstrip('/'))}"
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -176,6 +180,8 @@ class OpenAIProvider(RemoteProvider):
 
         if not stream:
             completion = await self._client.chat.completions.create(**kwargs)
+            if not isinstance(completion, ChatCompletion) or not isinstance(completion.choices, list):
+                raise NotAnAPIResponse(completion)   # the SDK hands back a non-JSON body as text
             message = completion.choices[0].message if completion.choices else None
             text = (message.content or message.refusal or "") if message else ""
             return Reply(text=text, model=completion.model or request.model, usage=_usage(completion.usage))
@@ -187,6 +193,7 @@ class OpenAIProvider(RemoteProvider):
             **kwargs, stream=True, stream_options={"include_usage": True},
         )
         async with chunks:
+            expect_event_stream(chunks.response.headers)
             async for chunk in chunks:
                 model = chunk.model or model
                 if chunk.choices and chunk.choices[0].delta.content:
@@ -196,6 +203,8 @@ class OpenAIProvider(RemoteProvider):
         return Reply(text="".join(parts), model=model, usage=usage)
 
     def _classify(self, exc: Exception, request: LLMRequest) -> Failure | None:
+        if isinstance(exc, NotAnAPIResponse):
+            return not_an_api_failure(exc, str(self._client.base_url), "OpenAI")
         if isinstance(exc, openai.APIStatusError):
             return classify_status(
                 exc.status_code, exc.response.headers, error_detail(exc.body, exc.message),

@@ -12,7 +12,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -33,7 +33,7 @@ from engine.providers.base import (
 from engine.providers.keys import redact
 from engine.providers.limiter import RateLimiter, Sleep, estimate_request_tokens
 from engine.providers.retry import Failure, RetriesExhaustedError, RetryPolicy, call_with_retries
-from engine.providers.settings import ProviderSettings
+from engine.providers.settings import ProviderSettings, display_url
 
 log = logging.getLogger("copydesk.providers")
 
@@ -58,6 +58,31 @@ class Reply:
     text: str
     model: str
     usage: Usage = field(default_factory=Usage)
+
+
+class NotAnAPIResponse(Exception):
+    """The server answered, but not with the API's JSON: a router's login page, a proxy's
+    error page, a web server behind the wrong path. Retrying gets the same page."""
+
+    def __init__(self, body: object, content_type: str = "") -> None:
+        head = body.lstrip()[:500].lower() if isinstance(body, str) else ""
+        is_html = "html" in content_type.lower() or head.startswith(("<!doctype", "<html")) or "<html" in head
+        self.what = "HTML" if is_html else "something that is not JSON"
+        super().__init__(f"answered with {self.what}")
+
+
+def not_an_api_failure(exc: NotAnAPIResponse, base_url: str, api: str) -> Failure:
+    """Final, and a settings problem: the base URL does not point at an API."""
+    return Failure(False, str(exc), message=(
+        f"{display_url(base_url.rstrip('/'))} answered with {exc.what}, not an {api}-compatible JSON response "
+        "(check the base URL and its path)"), config_problem=True)
+
+
+def expect_event_stream(headers: Mapping[str, str], body: object = None) -> None:
+    """A streamed answer must be server-sent events; an HTML page parses as no events at all."""
+    content_type = headers.get("content-type", "")
+    if "event-stream" not in content_type:
+        raise NotAnAPIResponse(body, content_type)
 
 
 def copydesk_headers(request: LLMRequest) -> dict[str, str]:

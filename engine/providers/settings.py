@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from engine.logs import redact_url_secrets
 from engine.providers.base import ProviderConfigError
 
 PROVIDER_NAMES = ("offline", "openai", "anthropic")
@@ -52,6 +53,8 @@ class ProviderSettings:
         for name in ("requests_per_minute", "tokens_per_minute", "stream_threshold_tokens"):
             if getattr(self, name) < 0:
                 raise ProviderConfigError(f"{name} must not be negative")
+        if self.base_url:
+            check_base_url(self.base_url)
 
     def effective_base_url(self, environ: Mapping[str, str] = os.environ) -> str | None:
         """The URL the SDK will actually call, or None for the provider's own service."""
@@ -64,6 +67,29 @@ class ProviderSettings:
         """True when the server runs on this machine (Ollama, llama.cpp, LM Studio...): such
         servers need no real key and cost nothing."""
         return is_loopback_url(self.effective_base_url(environ))
+
+
+def check_base_url(url: str) -> None:
+    """A base URL the SDKs can call: http(s) with a host and no user name or password (the
+    SDKs send the key as a header, and their transport refuses both at once). The URL is
+    never quoted back whole: it may hold a secret."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ProviderConfigError("the base URL is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ProviderConfigError("the base URL must be an http:// or https:// address with a host, "
+                                  "e.g. http://localhost:11434/v1")
+    if parts.username is not None or parts.password is not None:
+        raise ProviderConfigError(
+            f"the base URL for {parts.hostname} carries a user name or password (user:password@); remove "
+            "them: the API key is sent as a header (a proxy's credentials belong in the proxy)")
+
+
+def display_url(url: str) -> str:
+    """`url` fit to show and log: URL passwords and key-like query values redacted."""
+    return redact_url_secrets(url)
 
 
 def is_loopback_url(url: str | None) -> bool:
