@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from engine.quality.presentation import claim_next_step
 from engine.store.db import Database
 from engine.store.models import (
     ARTICLE_STATUSES,
@@ -138,11 +140,15 @@ def article_detail(db: Database, article_id: int) -> dict[str, Any]:
         article, keyword = row
         data = article_summary(article, keyword)
         data.update({name: getattr(article, name) for name in DETAIL_FIELDS})
+        # Which checker produced each score, and how sure it is (engine.quality.presentation).
+        data["quality_checkers"] = dict(article.quality_checkers or {})
         data["claims"] = [
             {"id": c.id, "text": c.text, "start": c.start, "end": c.end, "verdict": c.verdict,
              "effective_verdict": c.override_verdict or c.verdict, "evidence": c.evidence,
              "source_label": c.source_label, "reason": c.reason, "override_verdict": c.override_verdict,
-             "override_by": c.override_by, "override_at": _iso(c.override_at)}
+             "override_by": c.override_by, "override_at": _iso(c.override_at),
+             "confidence": c.confidence, "checker": c.checker,
+             "next_step": claim_next_step(c.override_verdict or c.verdict, c.evidence, c.source_label)}
             for c in session.scalars(select(Claim).where(Claim.article_id == article_id).order_by(Claim.start))]
         data["findings"] = [
             {"id": f.id, "tool": f.tool, "kind": f.kind, "start": f.start, "end": f.end, "text": f.text,

@@ -16,7 +16,8 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 for _name in ("COPYDESK_HOME", "COPYDESK_DATABASE_URL", "COPYDESK_PROVIDER", "COPYDESK_MODEL",
               "COPYDESK_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL",
-              "ANTHROPIC_BASE_URL"):
+              "ANTHROPIC_BASE_URL", "COPYDESK_CHECKER_PROVIDER", "COPYDESK_CHECKER_MODEL",
+              "COPYDESK_CHECKER_BASE_URL", "COPYDESK_CHECKER_PROTOCOL"):
     os.environ.pop(_name, None)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from engine.articles import (
 from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
 from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
 from engine.providers import make_provider
-from engine.providers.base import ProviderError
+from engine.providers.base import Provider, ProviderError
 from engine.providers.settings import PROVIDER_NAMES
 from engine.store.models import ARTICLE_STATUSES, REVIEW_STATUSES, AIGenerationConfig
 
@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     generate.add_argument("--provider", choices=PROVIDER_NAMES, help="override the profile's provider for this run")
     generate.add_argument("--model", help="override the profile's model for this run")
     generate.add_argument("--base-url", help="override the provider's base URL for this run")
+    checker_options(generate)
     generate.add_argument("--wait", action="store_true",
                           help="run the engine until the batch ends; exit 0 only if every article completed")
     generate.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
@@ -60,31 +61,48 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     show.set_defaults(handler=_show)
 
 
+def checker_options(parser: argparse.ArgumentParser) -> None:
+    """--checker-provider/--checker-model/--checker-base-url/--checker-protocol (also
+    COPYDESK_CHECKER_PROVIDER/_MODEL/_BASE_URL/_PROTOCOL): who runs the checking stages."""
+    group = parser.add_argument_group("checker (the checking stages; default: the profile's, else the generation "
+                                      "provider)")
+    group.add_argument("--checker-provider", choices=PROVIDER_NAMES, help="provider of the checking stages")
+    group.add_argument("--checker-model", help="e.g. bespoke-minicheck (a grounded fact checker) or any chat model")
+    group.add_argument("--checker-base-url", help="e.g. http://localhost:11434/v1 for Ollama")
+    # Checked by the engine (engine.quality.checker), which this module does not import at start.
+    group.add_argument("--checker-protocol", metavar="{auto,minicheck,judge}",
+                       help="minicheck (Document/Claim -> Yes/No), judge (an LLM with passages), "
+                            "auto (minicheck when the model's name says so; default)")
+
+
 def run_overrides(args: argparse.Namespace) -> dict[str, str]:
-    return {key: value for key, value in (("provider", getattr(args, "provider", None)),
-                                          ("model", getattr(args, "model", None)),
-                                          ("base_url", getattr(args, "base_url", None))) if value}
+    names = ("provider", "model", "base_url", "checker_provider", "checker_model", "checker_base_url",
+             "checker_protocol")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
 
 
 def preflight(context: AppContext, overrides: dict[str, str]) -> None:
     """Fail fast, in one line, on a missing key or an unreachable provider, before queueing anything."""
-    from engine.pipeline.persist import profile_of, provider_settings
+    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
 
     with context.db.read() as session:
         config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
         assert config is not None
-        _profile, settings = provider_settings(profile_of(config), overrides)
-    provider = make_provider(settings)
-    if provider is None:
-        return
+        profile, settings = provider_settings(profile_of(config), overrides)
+        checker = checker_settings(profile, settings, overrides)
+    wanted = [settings] + ([checker.provider] if checker is not None and checker.provider != settings else [])
+    for provider_settings_ in wanted:
+        provider = make_provider(provider_settings_)
+        if provider is None:
+            continue
 
-    async def check() -> None:
-        try:
-            await provider.check_connection()
-        finally:
-            await provider.aclose()
+        async def check(provider: Provider = provider) -> None:
+            try:
+                await provider.check_connection()
+            finally:
+                await provider.aclose()
 
-    asyncio.run(check())
+        asyncio.run(check())
 
 
 def engine_settings(context: AppContext, args: argparse.Namespace) -> EngineSettings:

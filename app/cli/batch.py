@@ -59,7 +59,8 @@ def _progressed(lines: Iterable[RawLine], stream: IO[bytes]) -> Iterator[RawLine
         total = stream.seek(0, 2)
         stream.seek(0)
     with Progress(TextColumn("analyzing"), BarColumn(), TextColumn("{task.fields[lines]} lines"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  redirect_stdout=False) as progress:  # stdout is the JSON Lines, not the bar's to reroute
         task = progress.add_task("batch", total=total, lines=0)
         for count, raw in enumerate(lines, start=1):
             yield raw

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
+from app.cli.articles import checker_options, run_overrides
 from engine.articles import ArticleError, article_detail
 from engine.files import FileReadError, decode_text, read_capped
 from engine.providers import make_provider
@@ -26,6 +28,7 @@ MAX_ANALYZE_BYTES = 2_000_000
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     check = commands.add_parser("check", parents=[common], help="re-run the quality checks on an article's text")
     check.add_argument("article_id", type=record_id, metavar="ARTICLE_ID")
+    checker_options(check)
     json_option(check)
     check.set_defaults(handler=_check)
 
@@ -41,6 +44,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
                          help="a source file the text may cite as [S1], [S2]... (repeatable, in order)")
     analyze.add_argument("--provider", choices=PROVIDER_NAMES, help="add an LLM's analysis (default: offline only)")
     analyze.add_argument("--model", help="model for --provider")
+    checker_options(analyze)
     json_option(analyze)
     analyze.set_defaults(handler=_analyze)
 
@@ -52,12 +56,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 async def _checked(request: Any) -> Any:
-    from engine.pipeline.checks import run_checks
+    from engine.pipeline.checks import check_provider_settings, checker_of, run_checks
 
-    provider = make_provider(request.provider_settings) if request.provider_settings else None
+    settings = check_provider_settings(request)
+    provider = make_provider(settings) if settings else None
     try:
         return await run_checks(request.profile, request.body, list(request.sources), list(request.stakeholders),
-                                provider)
+                                checker_of(request, provider))
     finally:
         if provider is not None:
             await provider.aclose()
@@ -69,7 +74,7 @@ def _check(args: argparse.Namespace) -> int:
     with opened(args) as context:
         try:
             with context.db.read() as session:
-                request = load_check_request(session, args.article_id)
+                request = load_check_request(session, args.article_id, run_overrides(args))
             final = asyncio.run(_checked(request))
         except (RunError, ProviderError) as error:
             raise CommandError(str(error)) from None
@@ -80,14 +85,14 @@ def _check(args: argparse.Namespace) -> int:
         detail = article_detail(context.db, args.article_id)
     report = {key: detail[key] for key in ("id", "bias_score", "fact_check_score", "perspective_balance_score",
                                            "originality_score", "overall_quality_score", "quality_passed",
-                                           "failed_gates", "claims", "findings")}
+                                           "failed_gates", "quality_checkers", "claims", "findings")}
     _print_report(report, args.json)
     return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:
     from engine.pipeline.context import CheckRequest
-    from engine.pipeline.persist import profile_of, provider_settings
+    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
 
     if args.batch is not None:
         from app.cli.batch import analyze_batch
@@ -108,15 +113,18 @@ def _analyze(args: argparse.Namespace) -> int:
                         for n, m in enumerate((source_from_file(p) for p in args.source), start=1))
     except SourceMaterialError as error:
         raise CommandError(str(error)) from None
-    overrides = {k: v for k, v in (("provider", args.provider), ("model", args.model)) if v}
-    with opened(args) as context, context.db.read() as session:
-        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-        assert config is not None
-        profile, settings = provider_settings(profile_of(config), overrides)
-    if not args.provider:
-        settings = None   # editors' copy is checked offline unless they ask for a model
-    request = CheckRequest(0, text, sources, (), profile, settings)
+    overrides = run_overrides(args)
+    asked_for_checker = any(k.startswith("checker_") for k in overrides) or any(
+        os.environ.get(f"COPYDESK_CHECKER_{name}") for name in ("PROVIDER", "MODEL", "BASE_URL", "PROTOCOL"))
     try:
+        with opened(args) as context, context.db.read() as session:
+            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+            assert config is not None
+            profile, settings = provider_settings(profile_of(config), overrides)
+            checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
+        if not args.provider:
+            settings = None   # editors' copy is checked offline unless they ask for a model or a checker
+        request = CheckRequest(0, text, sources, (), profile, settings, checker)
         final = asyncio.run(_checked(request))
     except ProviderError as error:
         raise CommandError(str(error)) from None

@@ -415,6 +415,9 @@ class Dispatcher:
         worker.jobs.add(job.id)
         self.inflight[job.id] = InFlight(job, worker, time.monotonic(), job.article_id)
 
+    def _share_checker(self, checker: Any) -> Any:
+        return None if checker is None else dataclasses.replace(checker, provider=self._share(checker.provider))
+
     def _share(self, settings: Any) -> Any:
         """Each worker process gets its share of the provider's per-minute quota."""
         if settings is None:
@@ -434,13 +437,15 @@ class Dispatcher:
             if job.kind == "run_quality_checks":
                 check = load_check_request(session, article_id)
                 return RunJob(job.id, job.kind, soft,
-                              check=dataclasses.replace(check, provider_settings=self._share(check.provider_settings)))
+                              check=dataclasses.replace(check, provider_settings=self._share(check.provider_settings),
+                                                        checker_settings=self._share_checker(check.checker_settings)))
             # The first attempt of retry_article_stage starts at the stage asked for; later
             # attempts, like generate_article's, resume after the last checkpoint.
             start = job.args.get("start_stage") if job.kind == "retry_article_stage" and job.attempts == 1 else None
             request = load_run_request(session, article_id, start, job.args.get("overrides"))
             mark_generating(session, article_id, request.brief.profile)
-        request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings))
+        request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings),
+                                      checker_settings=self._share_checker(request.checker_settings))
         return RunJob(job.id, job.kind, soft, run=request)
 
     def _run_batch(self, job: ClaimedJob) -> None:

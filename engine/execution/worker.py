@@ -31,7 +31,7 @@ from engine.execution.messages import (
     WorkerRetiring,
 )
 from engine.logs import attach_worker_log
-from engine.pipeline.checks import run_checks
+from engine.pipeline.checks import check_provider_settings, checker_of, run_checks
 from engine.pipeline.orchestrator import run_pipeline
 from engine.providers import make_provider
 from engine.providers import preload as preload_provider
@@ -206,6 +206,7 @@ class Worker:
             pricing=self.pricing, is_cancelled=lambda: job.job_id in self.cancelled,
             should_stop=lambda: self.draining,
             local_model=bool(settings and settings.is_local()),
+            checker_provider=self._provider(request.checker_settings.provider) if request.checker_settings else None,
         )
         status = outcome.status
         if status == "cancelled" and job.job_id not in self.cancelled:
@@ -213,8 +214,8 @@ class Worker:
         return JobFinished(job.job_id, request.brief.article_id, status, outcome.error, outcome.failed_stage)
 
     async def _execute_checks(self, job: RunJob, check: CheckRequest) -> ChecksFinished:
-        output = await run_checks(check.profile, check.body, list(check.sources), list(check.stakeholders),
-                                  self._provider(check.provider_settings))
+        checker = checker_of(check, self._provider(check_provider_settings(check)))
+        output = await run_checks(check.profile, check.body, list(check.sources), list(check.stakeholders), checker)
         return ChecksFinished(job.job_id, check.article_id, output.model_dump(mode="json"))
 
     def _failed(self, job: RunJob, error: str) -> Any:

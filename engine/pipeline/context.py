@@ -25,6 +25,7 @@ from engine.providers.base import (
 )
 from engine.providers.pricing import PricingTable, cost_usd
 from engine.providers.settings import ProviderSettings
+from engine.quality.checker import Checker, CheckerSettings, protocol_for
 from engine.quality.types import SourceDoc
 
 OutputT = TypeVar("OutputT", bound=StageOutput)
@@ -55,6 +56,8 @@ class Profile:
     quality_weights: dict[str, Any] = field(default_factory=dict)
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
+    # The checking stages' provider, model, base_url and protocol; empty = same as generation.
+    checker: dict[str, Any] = field(default_factory=dict)
 
     def model_for(self, stage: str) -> str:
         return self.stage_models.get(stage) or self.model
@@ -78,6 +81,7 @@ class RunRequest:
     checkpoints: dict[str, dict[str, Any]]   # stage name -> checkpoint JSON, for stages < start_index
     attempts: dict[str, int]                 # stage name -> attempt number this run will write
     provider_settings: ProviderSettings | None = None   # None: offline
+    checker_settings: CheckerSettings | None = None     # None: the checks use the generation provider
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class CheckRequest:
     stakeholders: tuple[str, ...]
     profile: Profile
     provider_settings: ProviderSettings | None
+    checker_settings: CheckerSettings | None = None     # None: the checks use provider_settings
 
 
 @dataclass
@@ -102,6 +107,10 @@ class StageContext:
     report: Report
     is_cancelled: IsCancelled
     local_model: bool = False
+    # The checking stages' provider (None: the offline rules) and its settings (None: the
+    # generation provider, with the profile's models).
+    checker_provider: Provider | None = None
+    checker_settings: CheckerSettings | None = None
     usage: Usage = field(default_factory=Usage)
     cost: float = 0.0
     model: str | None = None
@@ -110,6 +119,10 @@ class StageContext:
     @property
     def offline(self) -> bool:
         return self.provider is None
+
+    @property
+    def checks_offline(self) -> bool:
+        return self.checker_provider is None
 
     def output(self, stage: str, kind: type[OutputT]) -> OutputT:
         value = self.outputs[stage]
@@ -142,34 +155,49 @@ class StageContext:
         assert isinstance(result.parsed, schema)
         return result.parsed
 
-    async def complete(self, request: LLMRequest) -> LLMResult:
-        """Every LLM call of a stage goes through here, so its usage, cost and retries are counted."""
-        assert self.provider is not None
+    async def complete(self, request: LLMRequest, provider: Provider | None = None) -> LLMResult:
+        """Every LLM call of a stage goes through here, so its usage, cost and retries are
+        counted. `provider`: another than the generation provider (the checker's)."""
+        provider = provider or self.provider
+        assert provider is not None
         self.check_cancelled()
         started = time.monotonic()
-        result = await self.provider.complete(request, on_retry=self.retries.append)
+        result = await provider.complete(request, on_retry=self.retries.append)
         self.report(1.0, f"{self.stage}: answered in {time.monotonic() - started:.1f} s")
         self.usage += result.usage
         self.model = result.model or request.model
         if self.pricing is not None:
-            self.cost += cost_usd(self.pricing, self.model, result.usage, local=self.local_model)
+            local = self.local_model if provider is self.provider or self.checker_settings is None \
+                else self.checker_settings.provider.is_local()
+            self.cost += cost_usd(self.pricing, self.model, result.usage, local=local)
         return result
 
     def metered_provider(self) -> Provider:
         """The provider as seen by the quality tools' LLM analyses: same calls, counted here."""
-        return _MeteredProvider(self)
+        assert self.provider is not None
+        return _MeteredProvider(self, self.provider)
+
+    def checker(self) -> Checker:
+        """The checking stages' checker, its calls counted in this stage: the checker's own
+        model, or (same as generation) the profile's model for this stage."""
+        assert self.checker_provider is not None
+        provider = _MeteredProvider(self, self.checker_provider)
+        if self.checker_settings is None:
+            model = self.brief.profile.model_for(self.stage)
+            return Checker(provider, model, protocol_for(model))
+        return Checker(provider, self.checker_settings.provider.model, self.checker_settings.kind)
 
 
 class _MeteredProvider(Provider):
-    def __init__(self, ctx: StageContext) -> None:
-        assert ctx.provider is not None
+    def __init__(self, ctx: StageContext, provider: Provider) -> None:
         self.ctx = ctx
-        self.name = ctx.provider.name
+        self.provider = provider
+        self.name = provider.name
 
     async def complete(self, request: LLMRequest, on_retry: RetryCallback | None = None) -> LLMResult:
         # The tools do not know which article they check; the request headers should.
-        return await self.ctx.complete(dataclasses.replace(request, article_id=self.ctx.brief.article_id))
+        return await self.ctx.complete(dataclasses.replace(request, article_id=self.ctx.brief.article_id),
+                                       self.provider)
 
     async def check_connection(self) -> str:
-        assert self.ctx.provider is not None
-        return await self.ctx.provider.check_connection()
+        return await self.provider.check_connection()

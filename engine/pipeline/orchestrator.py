@@ -67,11 +67,16 @@ async def run_pipeline(
     is_cancelled: Callable[[], bool] = lambda: False,
     should_stop: Callable[[], bool] = lambda: False,
     local_model: bool = False,
+    checker_provider: Provider | None = None,
 ) -> PipelineOutcome:
     """Run stages start_index..14. `is_cancelled` aborts even inside a stage (an editor's
     cancel); `should_stop` is checked only between steps (a graceful shutdown lets the
-    running stages finish and checkpoint)."""
+    running stages finish and checkpoint). The checking stages use `checker_provider`
+    when the request has checker settings of its own (None there: the offline rules),
+    else `provider`."""
     sink = sink or NullSink()
+    if request.checker_settings is None:
+        checker_provider = provider
     article_id = request.brief.article_id
     outputs = load_checkpoints(request.checkpoints)
 
@@ -94,7 +99,8 @@ async def run_pipeline(
                 sink.emit(StageProgress(article_id, stage.name, stage.index, done / STAGE_COUNT, message))
 
         ctx = StageContext(request.brief, stage.name, outputs, provider, pricing, report, is_cancelled,
-                           local_model=local_model)
+                           local_model=local_model, checker_provider=checker_provider,
+                           checker_settings=request.checker_settings)
         started = time.time()
         try:
             output = await stage.run(ctx)
@@ -135,7 +141,7 @@ def _finished(ctx: StageContext, index: int, attempt: int, status: str, started:
               output: dict | None, error: str | None) -> StageFinished:
     return StageFinished(
         article_id=ctx.brief.article_id, stage=ctx.stage, index=index, attempt=attempt, status=status,
-        started_at=started, finished_at=time.time(), model=ctx.model if not ctx.offline else "offline",
+        started_at=started, finished_at=time.time(), model=ctx.model or "offline",
         tokens_in=ctx.usage.input_tokens + ctx.usage.cache_read_tokens + ctx.usage.cache_write_tokens,
         tokens_out=ctx.usage.output_tokens, cost_usd=round(ctx.cost, 6), output=output, error=error,
         retries=[{"attempt": r.attempt, "reason": r.reason, "delay_s": r.delay_s} for r in ctx.retries],

@@ -7,6 +7,7 @@ an article ends up the same whichever way it ran.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,10 @@ from engine.events import StageFinished
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES, stage_index
+from engine.providers.base import ProviderConfigError
 from engine.providers.settings import ProviderSettings, apply_env_overrides
+from engine.quality.checker import CheckerSettings, CheckerSettingsError
+from engine.quality.presentation import score_checkers
 from engine.quality.types import SourceDoc
 from engine.store.db import Database
 from engine.store.models import (
@@ -49,6 +53,7 @@ def profile_of(config: AIGenerationConfig) -> Profile:
         banned_phrases=tuple(config.banned_phrases or ()), quality_gates=dict(config.quality_gates or {}),
         quality_weights=dict(config.quality_weights or {}),
         requests_per_minute=config.requests_per_minute, tokens_per_minute=config.tokens_per_minute,
+        checker=dict(config.checker or {}),
     )
 
 
@@ -71,8 +76,9 @@ def provider_settings(profile: Profile, overrides: Mapping[str, str] | None = No
                                 requests_per_minute=profile.requests_per_minute,
                                 tokens_per_minute=profile.tokens_per_minute, **(tuning or {}))
     settings = apply_env_overrides(settings, environ) if environ is not None else apply_env_overrides(settings)
+    overrides = {k: v for k, v in (overrides or {}).items() if v and not k.startswith(CHECKER_OVERRIDE_PREFIX)}
     if overrides:
-        settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+        settings = dataclasses.replace(settings, **overrides)
         if overrides.get("provider") and not overrides.get("model") and settings.provider != profile.provider:
             settings = dataclasses.replace(settings, model=_default_model(settings.provider))
     changed = (settings.provider, settings.model) != (profile.provider, profile.model)
@@ -81,6 +87,42 @@ def provider_settings(profile: Profile, overrides: Mapping[str, str] | None = No
                                   # A one-run model override applies to every stage.
                                   stage_models={} if changed else profile.stage_models)
     return profile, settings
+
+
+CHECKER_FIELDS = ("provider", "model", "base_url", "protocol")
+CHECKER_OVERRIDE_PREFIX = "checker_"   # run overrides: checker_provider, checker_model, ...
+
+
+def checker_settings(profile: Profile, generation: ProviderSettings, overrides: Mapping[str, str] | None = None,
+                     environ: Mapping[str, str] | None = None,
+                     tuning: Mapping[str, Any] | None = None) -> CheckerSettings | None:
+    """The checking stages' checker: the profile's "Checker" settings, with
+    COPYDESK_CHECKER_PROVIDER / _MODEL / _BASE_URL / _PROTOCOL and then the run's
+    checker_* overrides on top. None when nothing is set: the checks use the generation
+    provider. A checker on the generation provider keeps its model and base URL unless
+    they are set too."""
+    environ = os.environ if environ is None else environ
+    chosen = {k: str(v).strip() for k, v in (profile.checker or {}).items() if k in CHECKER_FIELDS and v}
+    for name in CHECKER_FIELDS:
+        value = (environ.get(f"COPYDESK_CHECKER_{name.upper()}") or "").strip()
+        if value:
+            chosen[name] = value
+        value = ((overrides or {}).get(CHECKER_OVERRIDE_PREFIX + name) or "").strip()
+        if value:
+            chosen[name] = value
+    if not chosen:
+        return None
+    provider = chosen.get("provider", generation.provider).lower()
+    same = provider == generation.provider
+    try:
+        settings = ProviderSettings(
+            provider=provider, model=chosen.get("model") or (generation.model if same else ""),
+            base_url=chosen.get("base_url") or (generation.base_url if same else None),
+            requests_per_minute=generation.requests_per_minute if same else 0,
+            tokens_per_minute=generation.tokens_per_minute if same else 0, **(tuning or {}))
+        return CheckerSettings(settings, chosen.get("protocol", "auto").lower())
+    except (ProviderConfigError, CheckerSettingsError) as error:
+        raise ProviderConfigError(f"Checker: {error}") from None
 
 
 def default_provider_settings(session: Session) -> tuple[Profile, ProviderSettings] | None:
@@ -159,8 +201,9 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
             raise RunError(f"cannot start at {start_stage}: {missing[0]} has no checkpoint yet; "
                            f"start from {missing[0]} or earlier")
         kept = STAGE_NAMES[:start - 1]
-    profile, settings = provider_settings(profile_of(article.config), overrides,
-                                          tuning=provider_tuning(session))
+    tuning = provider_tuning(session)
+    profile, settings = provider_settings(profile_of(article.config), overrides, tuning=tuning)
+    checker = checker_settings(profile, settings, overrides, tuning=tuning)
     brief = ArticleBrief(article_id=article.id, keyword=article.keyword.keyword, notes=article.keyword.notes,
                          profile=profile, sources=article_sources(session, article))
     return RunRequest(
@@ -169,6 +212,7 @@ def load_run_request(session: Session, article_id: int, start_stage: str | None 
         checkpoints={name: checkpoints[name] for name in kept},
         attempts={name: attempts.get(name, 0) + 1 for name in STAGE_NAMES[start - 1:]},
         provider_settings=settings,
+        checker_settings=checker,
     )
 
 
@@ -280,11 +324,13 @@ def store_scores(session: Session, article: AIArticle, final: out.Finalization) 
     article.overall_quality_score = final.overall_quality_score
     article.quality_passed = final.quality_passed
     article.failed_gates = list(final.failed_gates)
+    article.quality_checkers = score_checkers(final)
     session.execute(delete(Claim).where(Claim.article_id == article.id))
     session.execute(delete(QualityFinding).where(QualityFinding.article_id == article.id))
     session.add_all(
         Claim(article_id=article.id, text=c.text, start=c.start, end=c.end, verdict=c.verdict,
-              evidence=c.evidence, source_label=c.source_label, reason=c.reason)
+              evidence=c.evidence, source_label=c.source_label, reason=c.reason, confidence=c.confidence,
+              checker=c.checker)
         for c in final.fact.claims)
     every = final.fact.findings + final.bias.findings + final.perspective.findings + final.originality.findings
     session.add_all(
@@ -312,5 +358,7 @@ def load_check_request(session: Session, article_id: int, overrides: Mapping[str
     checkpoints, _ = latest_checkpoints(session, article_id)
     stakeholders = tuple(s.name for s in out.Perspectives.model_validate(checkpoints["perspectives"]).stakeholders
                          ) if "perspectives" in checkpoints else ()
-    profile, settings = provider_settings(profile_of(article.config), overrides, tuning=provider_tuning(session))
-    return CheckRequest(article_id, article.body, article_sources(session, article), stakeholders, profile, settings)
+    tuning = provider_tuning(session)
+    profile, settings = provider_settings(profile_of(article.config), overrides, tuning=tuning)
+    return CheckRequest(article_id, article.body, article_sources(session, article), stakeholders, profile, settings,
+                        checker_settings(profile, settings, overrides, tuning=tuning))

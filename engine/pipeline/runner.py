@@ -65,21 +65,28 @@ async def process_article(
     sink.emit(JobStarted(None, article_id, request.brief.keyword, request.start_index))
     settings = request.provider_settings
     owns_provider = provider is None
+    checker_provider: Provider | None = None
     try:
         if provider is None and settings is not None:
             provider = make_provider(settings)
+        if request.checker_settings is not None:
+            checker_provider = make_provider(request.checker_settings.provider)
     except ProviderError as error:
         outcome = PipelineOutcome("failed", failed_stage=None, error=str(error))
+        if owns_provider and provider is not None:   # the checker's could not be built
+            await provider.aclose()
     else:
         try:
             outcome = await run_pipeline(
                 request, provider, DatabaseCheckpointWriter(db), sink=sink,
                 pricing=pricing or load_pricing(None), is_cancelled=is_cancelled,
-                local_model=bool(settings and settings.is_local()),
+                local_model=bool(settings and settings.is_local()), checker_provider=checker_provider,
             )
         finally:
             if owns_provider and provider is not None:
                 await provider.aclose()
+            if checker_provider is not None:
+                await checker_provider.aclose()
     finish_article(db, article_id, outcome)
     sink.emit(JobFinished(None, article_id, outcome.status, outcome.error, outcome.failed_stage))
     return outcome

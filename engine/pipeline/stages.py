@@ -23,7 +23,9 @@ class Stage:
     llm: Implementation
 
     async def run(self, ctx: StageContext) -> out.StageOutput:
-        implementation = self.offline if ctx.offline else self.llm
+        # The checking stages follow the checker, which may differ from the generation provider.
+        offline = ctx.checks_offline if self.name in CHECK_STAGES else ctx.offline
+        implementation = self.offline if offline else self.llm
         result = implementation(ctx)
         return await result if inspect.isawaitable(result) else result
 

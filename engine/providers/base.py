@@ -37,6 +37,9 @@ class LLMRequest:
     temperature: float = 0.4
     stage: str = ""          # sent as the X-Copydesk-Stage header (logs and the fake server use it)
     article_id: int | None = None
+    # Ask for the first answer token's most likely alternatives with their log-probabilities
+    # (OpenAI-compatible servers that support it; a checker model's confidence comes from them).
+    logprobs: bool = False
 
 
 @dataclass
@@ -68,6 +71,8 @@ class LLMResult:
     usage: Usage = field(default_factory=Usage)
     parsed: BaseModel | None = None
     retries: list[RetryEvent] = field(default_factory=list)
+    # The first answer token's alternatives -> log-probability, when asked for and the server sent them.
+    first_token_logprobs: dict[str, float] | None = None
 
 
 class ProviderError(Exception):

@@ -177,14 +177,18 @@ class OpenAIProvider(RemoteProvider):
             kwargs["max_tokens"] = request.max_tokens
         if request.schema is not None:
             body["response_format"] = _response_format(request.schema) if json_schema else {"type": "json_object"}
+        if request.logprobs:
+            body["logprobs"], body["top_logprobs"] = True, 5
 
         if not stream:
             completion = await self._client.chat.completions.create(**kwargs)
             if not isinstance(completion, ChatCompletion) or not isinstance(completion.choices, list):
                 raise NotAnAPIResponse(completion)   # the SDK hands back a non-JSON body as text
-            message = completion.choices[0].message if completion.choices else None
+            choice = completion.choices[0] if completion.choices else None
+            message = choice.message if choice else None
             text = (message.content or message.refusal or "") if message else ""
-            return Reply(text=text, model=completion.model or request.model, usage=_usage(completion.usage))
+            return Reply(text=text, model=completion.model or request.model, usage=_usage(completion.usage),
+                         first_token_logprobs=_first_token_logprobs(choice) if request.logprobs else None)
 
         parts: list[str] = []
         usage = Usage()
@@ -218,6 +222,17 @@ class OpenAIProvider(RemoteProvider):
             # What the SDK raises for an error event inside a streamed 200 response.
             return Failure(True, f"error in the stream ({error_detail(exc.body, exc.message)})")
         return classify_transport_error(exc)
+
+
+def _first_token_logprobs(choice: Any) -> dict[str, float] | None:
+    """The first answer token's alternatives -> log-probability; None when the server sent none."""
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content:
+        return None
+    first = content[0]
+    alternatives = {top.token: top.logprob for top in (first.top_logprobs or [])}
+    alternatives.setdefault(first.token, first.logprob)
+    return alternatives
 
 
 def _usage(usage: Any) -> Usage:

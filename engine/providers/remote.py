@@ -58,6 +58,7 @@ class Reply:
     text: str
     model: str
     usage: Usage = field(default_factory=Usage)
+    first_token_logprobs: dict[str, float] | None = None
 
 
 class NotAnAPIResponse(Exception):
@@ -219,7 +220,8 @@ class RemoteProvider(Provider):
 
         reply = await self._call(request, self._policy, report, usage)
         if request.schema is None:
-            return LLMResult(text=reply.text, model=reply.model, usage=usage, retries=retries)
+            return LLMResult(text=reply.text, model=reply.model, usage=usage, retries=retries,
+                             first_token_logprobs=reply.first_token_logprobs)
 
         parsed, problem = validate_structured(request.schema, reply.text)
         if problem is not None:

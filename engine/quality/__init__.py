@@ -5,7 +5,10 @@ the text and a reason) and combined into an overall score with pass/fail gates.
 Qt-free and database-free: callers pass the Markdown body and the sources in
 and get dataclasses (engine.quality.types) out. Each tool's `analyze` is
 synchronous and offline; `analyze_text_with_llm` adds a model's findings and
-claim verdicts on top (engine.quality.llm).
+claim verdicts on top (engine.quality.llm); `analyze_text_with_checker` runs
+whichever checker is configured (offline rules, a general LLM as judge, or a
+grounded fact-checking model such as Bespoke-MiniCheck; engine.quality.checker).
+Every report and verdict names the checker that produced it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 
 from engine.providers.base import Provider
 from engine.quality.bias import BiasDetectionTool
+from engine.quality.checker import CHECKER_PROTOCOLS, Checker, CheckerSettings
 from engine.quality.facts import FactVerificationTool
 from engine.quality.llm import (
     bias_with_llm,
@@ -23,6 +27,7 @@ from engine.quality.llm import (
     originality_with_llm,
     perspective_with_llm,
 )
+from engine.quality.minicheck import minicheck_fact_report
 from engine.quality.originality import OriginalityChecker
 from engine.quality.overall import QualityGates, QualityWeights, score_overall
 from engine.quality.perspective import PerspectiveAnalyzer
@@ -39,10 +44,11 @@ from engine.quality.types import (
 )
 
 __all__ = [
-    "BiasDetectionTool", "BiasReport", "ClaimVerdict", "FactReport", "FactVerificationTool", "Finding",
-    "OriginalityChecker", "OriginalityReport", "OverallResult", "PerspectiveAnalyzer", "PerspectiveReport",
-    "QualityGates", "QualityReport", "QualityWeights", "SourceDoc", "analyze_text", "analyze_text_with_llm",
-    "llm_findings", "merge_findings", "score_overall",
+    "CHECKER_PROTOCOLS", "BiasDetectionTool", "BiasReport", "Checker", "CheckerSettings", "ClaimVerdict",
+    "FactReport", "FactVerificationTool", "Finding", "OriginalityChecker", "OriginalityReport", "OverallResult",
+    "PerspectiveAnalyzer", "PerspectiveReport", "QualityGates", "QualityReport", "QualityWeights", "SourceDoc",
+    "analyze_text", "analyze_text_with_checker", "analyze_text_with_llm", "analyze_with", "llm_findings",
+    "merge_findings", "score_overall",
 ]
 
 
@@ -96,3 +102,55 @@ async def analyze_text_with_llm(
         originality_with_llm(provider, model, text, sources, offline.originality),
     )
     return _report(bias, fact, perspective, originality, gates, weights)
+
+
+async def analyze_with(
+    checker: Checker | None,
+    text: str,
+    sources: list[SourceDoc],
+    stakeholders: list[str] | None = None,
+    claims: list[str] | None = None,
+    gates: QualityGates | None = None,
+    weights: QualityWeights | None = None,
+) -> QualityReport:
+    """The analysis a ready checker gives (None: the offline rules). A grounded fact
+    checker ("minicheck") re-decides the claims only; bias, perspective and originality
+    stay with the offline rules, and their reports say so."""
+    if checker is None:
+        return analyze_text(text, sources, stakeholders, claims, gates, weights)
+    if checker.protocol == "judge":
+        return await analyze_text_with_llm(checker.provider, checker.model, text, sources, stakeholders, claims,
+                                           gates, weights)
+    offline = analyze_text(text, sources, stakeholders, claims, gates, weights)
+    fact = await minicheck_fact_report(checker, text, sources, offline.fact)
+    return _report(offline.bias, fact, offline.perspective, offline.originality, gates, weights)
+
+
+async def analyze_text_with_checker(
+    checker_settings: CheckerSettings | None,
+    text: str,
+    sources: list[SourceDoc],
+    stakeholders: list[str] | None = None,
+    claims: list[str] | None = None,
+    gates: QualityGates | None = None,
+    weights: QualityWeights | None = None,
+    *,
+    provider: Provider | None = None,
+) -> QualityReport:
+    """All four checks by the checker `checker_settings` describe (None or an "offline"
+    provider: the offline rules). The provider is built from the settings and closed
+    afterwards, unless one built from them is passed in `provider` (to reuse its
+    connections over many calls, as a benchmark does)."""
+    if checker_settings is None or checker_settings.offline:
+        return analyze_text(text, sources, stakeholders, claims, gates, weights)
+    from engine.providers import make_provider
+
+    owned = provider is None
+    provider = provider or make_provider(checker_settings.provider)
+    assert provider is not None
+    try:
+        checker = Checker(provider, checker_settings.provider.model, checker_settings.kind)
+        return await analyze_with(checker, text, sources, stakeholders, claims, gates, weights)
+    finally:
+        if owned:
+            await provider.aclose()

@@ -14,6 +14,11 @@ Guards, because editors publish on these scores:
 - the bias score is recomputed from the merged findings with the offline
   density formula, so every point still belongs to a finding. Perspective
   and originality scores stay offline; model findings there are advice.
+
+Every verdict and report names its checker: "<provider>:<model>" for a verdict
+the model gave as it stands, "<provider>:<model> + offline rules" where the
+rules changed it or share the report. A model's verdict has the fixed
+confidence JUDGE_CONFIDENCE (engine.quality.checker explains the figure).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from engine.providers.base import LLMRequest, LLMResult, Message, Provider, StructuredOutputError
 from engine.quality.bias import bias_score
+from engine.quality.checker import JUDGE_CONFIDENCE, with_rules
 from engine.quality.facts import (
     cited_labels,
     claim_finding,
@@ -209,46 +215,57 @@ async def llm_claim_verdicts(provider: Provider, model: str, text: str, sources:
         max_tokens=_MAX_TOKENS, temperature=_TEMPERATURE, stage=TOOL_STAGES["fact"],
     )
     answer: LLMClaimVerdicts = _parsed(await provider.complete(request), LLMClaimVerdicts)
+    name = f"{provider.name}:{model}"
     by_index = {v.claim_index: v for v in answer.verdicts}
     verdicts: list[ClaimVerdict] = []
     for i, claim in enumerate(offline.claims, start=1):
         item = by_index.get(i)
-        verdicts.append(claim if item is None else _guarded(claim, item, passages.get((item.passage_id or "").strip()), index))
+        verdicts.append(claim if item is None else
+                        _guarded(claim, item, passages.get((item.passage_id or "").strip()), index, name))
     findings = [claim_finding(text, Span(v.start, v.end), v) for v in verdicts if v.located and v.verdict != "supported"]
-    return FactReport(verdicts_score(verdicts), verdicts, findings, offline.note)
+    # Claims the model skipped keep the rules' verdict, so the report is theirs too.
+    checker = name if all(v.checker == name for v in verdicts) else with_rules(name)
+    return FactReport(verdicts_score(verdicts), verdicts, findings, offline.note, checker)
 
 
-def _guarded(claim: ClaimVerdict, item: LLMClaimVerdict, passage: Passage | None, index: EvidenceIndex) -> ClaimVerdict:
+def _guarded(claim: ClaimVerdict, item: LLMClaimVerdict, passage: Passage | None, index: EvidenceIndex,
+             name: str) -> ClaimVerdict:
     """The model's verdict, held to the rules: no evidence passage, no support
     (and no contradiction to show the editor); figures must match the passage."""
-    def verdict(value: Verdict, evidence: Passage | None, reason: str) -> ClaimVerdict:
+    def verdict(value: Verdict, evidence: Passage | None, reason: str, checker: str = name) -> ClaimVerdict:
         return ClaimVerdict(claim.text, claim.start, claim.end, value,
-                            evidence.text if evidence else None, evidence.source_label if evidence else None, reason)
+                            evidence.text if evidence else None, evidence.source_label if evidence else None, reason,
+                            JUDGE_CONFIDENCE, checker)
 
     if item.verdict == "unverifiable":
         return verdict("unverifiable", None, f"Model: {item.reason}")
     if passage is None:
-        return verdict("unverifiable", None, f"The model said {item.verdict} but cited no valid evidence passage.")
+        return verdict("unverifiable", None, f"The model said {item.verdict} but cited no valid evidence passage.",
+                       with_rules(name))
     if item.verdict == "supported":
         figures, reason = figure_check(claim.text, passage, index)
         if figures is not None:
-            return verdict(figures, passage, f"The model said supported, but {reason[0].lower()}{reason[1:]}")
+            return verdict(figures, passage, f"The model said supported, but {reason[0].lower()}{reason[1:]}",
+                           with_rules(name))
     return verdict(item.verdict, passage, f"Model: {item.reason}")
 
 
 async def bias_with_llm(provider: Provider, model: str, text: str, sources: list[SourceDoc], offline: BiasReport
                         ) -> BiasReport:
     merged = merge_findings(offline.findings, await llm_findings(provider, model, "bias", text, sources))
-    return BiasReport(bias_score(sum(f.points for f in merged), offline.sentence_count), merged, offline.sentence_count)
+    return BiasReport(bias_score(sum(f.points for f in merged), offline.sentence_count), merged, offline.sentence_count,
+                      with_rules(f"{provider.name}:{model}"))
 
 
 async def perspective_with_llm(provider: Provider, model: str, text: str, sources: list[SourceDoc],
                                offline: PerspectiveReport) -> PerspectiveReport:
     merged = merge_findings(offline.findings, await llm_findings(provider, model, "perspective", text, sources))
-    return PerspectiveReport(offline.perspective_balance_score, offline.voices, offline.covered, offline.missing, merged)
+    return PerspectiveReport(offline.perspective_balance_score, offline.voices, offline.covered, offline.missing, merged,
+                             with_rules(f"{provider.name}:{model}"))
 
 
 async def originality_with_llm(provider: Provider, model: str, text: str, sources: list[SourceDoc],
                                offline: OriginalityReport) -> OriginalityReport:
     merged = merge_findings(offline.findings, await llm_findings(provider, model, "originality", text, sources))
-    return OriginalityReport(offline.originality_score, merged, offline.quotes, offline.copied_word_share)
+    return OriginalityReport(offline.originality_score, merged, offline.quotes, offline.copied_word_share,
+                             with_rules(f"{provider.name}:{model}"))

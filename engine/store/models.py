@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -179,6 +180,8 @@ class AIGenerationConfig(Base):
     quality_weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
     requests_per_minute: Mapped[int] = mapped_column(Integer, default=0)
     tokens_per_minute: Mapped[int] = mapped_column(Integer, default=0)
+    # The checking stages' provider, model, base URL and protocol; empty = same as generation.
+    checker: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -220,6 +223,8 @@ class AIArticle(Base):
     overall_quality_score: Mapped[float | None] = mapped_column(Float)
     quality_passed: Mapped[bool | None] = mapped_column(Boolean)
     failed_gates: Mapped[list[Any]] = mapped_column(default=list)
+    # Per score: the checker that produced it and its confidence (engine.quality.presentation).
+    quality_checkers: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
@@ -366,6 +371,8 @@ class Claim(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     source_label: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)   # the checker's, 0-1
+    checker: Mapped[str | None] = mapped_column(String(200))  # "offline rules" or "<provider>:<model>"
     override_verdict: Mapped[str | None] = mapped_column(String(14))
     override_by: Mapped[str | None] = mapped_column(String(100))
     override_at: Mapped[datetime | None]

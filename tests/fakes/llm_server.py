@@ -10,6 +10,17 @@ request's stage; structured requests get a valid instance of the requested JSON 
     ... AsyncOpenAI(base_url=server.url_openai) / AsyncAnthropic(base_url=server.url_anthropic)
     server.stop()
 
+A user message of the form "Document: ...\nClaim: ..." (the protocol of grounded
+fact-checking models such as Ollama's bespoke-minicheck) is answered "Yes" when every
+content word of the claim (letters and digits, 4+ characters) is in the document, else
+"No"; with `logprobs` asked for, the first token's alternatives come back too
+(Yes/No at 0.9/0.1 or the reverse).
+
+A structured request for claim verdicts (a schema with a "verdicts" array, the prompt
+listing "Claim N: ..." each followed by passages "  P7 [S1]: ...", as
+engine.quality.llm sends it) is answered like a judge would: "supported" citing the
+first passage that holds every content word of the claim, else "unverifiable".
+
 Standalone (benchmarks run it in its own process):
     python -m tests.fakes.llm_server --port 8765 --latency 0.2 --fault-rate 0.05
 """
@@ -19,7 +30,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
+import re
 import signal
 import socket
 import struct
@@ -92,6 +105,8 @@ class FakeLLMServer:
         # When set, any other key gets a 401 whose message quotes the key (as real servers
         # partly do), so tests can check that the client redacts it.
         self.required_key: str | None = None
+        # Send logprobs when a request asks for them (False: like servers that ignore the option).
+        self.send_logprobs = True
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -189,6 +204,7 @@ class FakeLLMServer:
             self._rng = random.Random(self.seed)
             self.reject_json_schema = False
             self.required_key = None
+            self.send_logprobs = True
 
     # -- used by the handler -----------------------------------------------------------
 
@@ -283,6 +299,39 @@ class _Answer:
     tool_name: str = ""
     tool_input: Any = None
     truncated: bool = False
+    top_logprobs: dict[str, float] | None = None   # the first token's alternatives (OpenAI logprobs)
+
+
+_MINICHECK = re.compile(r"\ADocument: (?P<document>.*)\nClaim: (?P<claim>.*)\Z", re.DOTALL)
+_CONTENT_WORD = re.compile(r"[^\W_]{4,}")
+
+
+_CLAIM_BLOCK = re.compile(r"^Claim (?P<index>\d+): (?P<claim>.*?)\n(?P<passages>(?:  .*\n?)*)", re.MULTILINE)
+_PASSAGE_LINE = re.compile(r"^  (?P<id>P\d+) \[[^\]]*\]: (?P<text>.*)$", re.MULTILINE)
+
+
+def judge_verdicts(prompt: str) -> dict[str, Any] | None:
+    """Claim verdicts for a judge prompt (None if the prompt lists no claims)."""
+    verdicts = []
+    for block in _CLAIM_BLOCK.finditer(prompt):
+        claim = {w.casefold() for w in _CONTENT_WORD.findall(block["claim"])}
+        found = next((p["id"] for p in _PASSAGE_LINE.finditer(block["passages"])
+                      if claim <= {w.casefold() for w in _CONTENT_WORD.findall(p["text"])}), None)
+        verdicts.append({"claim_index": int(block["index"]), "verdict": "supported" if found else "unverifiable",
+                         "passage_id": found, "reason": "every word of the claim is in the passage" if found
+                         else "no passage holds every word of the claim"})
+    return {"verdicts": verdicts} if verdicts else None
+
+
+def minicheck_answer(prompt: str) -> str | None:
+    """ "Yes" or "No" for a MiniCheck-style prompt (None if it is not one): Yes when every
+    content word of the claim is in the document."""
+    match = _MINICHECK.match(prompt.strip())
+    if match is None:
+        return None
+    document = {w.casefold() for w in _CONTENT_WORD.findall(match["document"])}
+    claim = {w.casefold() for w in _CONTENT_WORD.findall(match["claim"])}
+    return "Yes" if claim <= document else "No"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -475,7 +524,8 @@ class _ExchangeRunner:
         if fault_kind == "malformed_json":
             # A model that ignored the format: prose with a broken object in it.
             return _Answer("text", "Sure! Here is the JSON you asked for: {\"headline\": \"Council")
-        instance = SchemaInstanceGenerator(schema, self.rng, self.stage or "").generate()
+        judged = judge_verdicts(self._prompt_text()) if "verdicts" in schema.get("properties", {}) else None
+        instance = judged or SchemaInstanceGenerator(schema, self.rng, self.stage or "").generate()
         if fault_kind == "invalid_schema":
             instance = _break_instance(instance)
         if tool is not None:
@@ -483,6 +533,11 @@ class _ExchangeRunner:
         return _Answer("json", json.dumps(instance))
 
     def _text_answer(self) -> _Answer:
+        messages = self.body.get("messages") or []
+        verdict = minicheck_answer(_content_text(messages[-1].get("content"))) if messages else None
+        if verdict is not None:
+            other = "No" if verdict == "Yes" else "Yes"
+            return _Answer("text", verdict, top_logprobs={verdict: math.log(0.9), other: math.log(0.1)})
         max_tokens = self.body.get("max_tokens") or self.body.get("max_completion_tokens") or 1024
         if max_tokens <= 4:
             return _Answer("text", "OK", truncated=max_tokens < 1)
@@ -539,11 +594,14 @@ class _ExchangeRunner:
         created = int(time.time())
         self.record.status = 200
         if not self.streamed:
+            choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": answer.text},
+                                      "finish_reason": finish}
+            if self.body.get("logprobs") and answer.top_logprobs and self.fake.send_logprobs:
+                tops = [{"token": t, "logprob": lp, "bytes": None} for t, lp in answer.top_logprobs.items()]
+                choice["logprobs"] = {"content": [{**tops[0], "top_logprobs": tops}], "refusal": None}
             self.h._send_json(200, {
                 "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
-                             "finish_reason": finish}],
-                "usage": usage,
+                "choices": [choice], "usage": usage,
             })
             return
 

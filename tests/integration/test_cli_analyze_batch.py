@@ -4,6 +4,8 @@ reported in place, offline and against the fake LLM server."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +151,27 @@ def test_provider_errors_fail_their_line_only(cli: CLI, tmp_path: Path) -> None:
     assert (first["line"], first["id"]) == (1, "a") and "LLMClaimVerdicts" in first["error"]
     assert "\n" not in first["error"]
     assert second["id"] == "b" and second["checker"] == "openai:gpt-4o-mini"
+
+
+def test_on_a_terminal_the_progress_bar_goes_to_stderr_and_stdout_keeps_every_line(home: Path,
+                                                                                   tmp_path: Path) -> None:
+    batch = _write(tmp_path / "batch.jsonl", [{**GIVEN_CLAIM, "id": f"item-{n}"} for n in range(40)])
+    out_path = tmp_path / "out.jsonl"
+    controller, terminal = pty.openpty()
+    with out_path.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen([sys.executable, "-m", "app", "--home", str(home), "analyze", "--batch",
+                                    str(batch)], stdout=out, stderr=terminal, cwd=REPO)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:   # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0
+    assert [o["id"] for o in _lines(out_path.read_text(encoding="utf-8"))] == [f"item-{n}" for n in range(40)]
+    assert b"analyzing" in shown and b"40 lines" in shown and b'"id"' not in shown

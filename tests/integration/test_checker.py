@@ -1,0 +1,135 @@
+"""The checker-model route through the real OpenAI SDK against the fake server: an offline
+draft checked by a grounded fact-checking model ("minicheck" protocol), and an article's
+checks re-run by a general LLM judge from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from sqlalchemy import select
+
+from engine.articles import article_detail
+from engine.pipeline.runner import process_article
+from engine.quality import CheckerSettings, SourceDoc, analyze_text_with_checker
+from engine.quality.checker import MINICHECK_CONFIDENCE
+from engine.store.db import Database
+from engine.store.models import AIGenerationConfig, AIWorkflowLog
+from tests.conftest import CLI
+from tests.fakes.fixtures import fake_llm  # noqa: F401
+from tests.fakes.llm_server import FakeLLMServer
+from tests.pipeline_helpers import FAST_TUNING, TEST_KEY, new_articles, seed
+
+
+def set_checker(db: Database, **checker: str) -> None:
+    with db.write() as session:
+        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+        assert config is not None
+        config.checker = checker
+
+
+def _last_message(record_body: dict) -> str:
+    return record_body["messages"][-1]["content"]
+
+
+def test_offline_draft_checked_by_a_minicheck_model(db: Database, fake_llm: FakeLLMServer,  # noqa: F811
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    set_checker(db, provider="openai", model="bespoke-minicheck", base_url=fake_llm.url_openai)
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert asyncio.run(process_article(db, article_id)).status == "completed"
+
+    requests = fake_llm.requests
+    assert requests, "the checker was never asked"
+    # Generation stayed offline; only fact checks reached the checker, one claim per request,
+    # in the model's own protocol, with logprobs asked for.
+    assert {r.stage for r in requests} == {"fact_verification"}
+    for record in requests:
+        assert record.model == "bespoke-minicheck" and record.api_key == TEST_KEY
+        prompt = _last_message(record.body)
+        assert prompt.startswith("Document: ") and prompt.count("\nClaim: ") == 1
+        assert record.body["logprobs"] is True and "response_format" not in record.body
+    with db.read() as session:
+        logs = {row.stage: row for row in session.scalars(
+            select(AIWorkflowLog).where(AIWorkflowLog.article_id == article_id))}
+    checked = logs["fact_verification"].output["report"]["claims"]
+    final_claims = logs["finalization"].output["fact"]["claims"]
+    assert len(requests) == len(checked) + len(final_claims)
+    assert logs["draft"].model == "offline" and logs["fact_verification"].model == "bespoke-minicheck"
+
+    detail = article_detail(db, article_id)
+    assert detail["claims"]
+    for claim in detail["claims"]:
+        assert claim["checker"].startswith("openai:bespoke-minicheck")
+        assert claim["confidence"] == pytest.approx(0.9)     # from the fake server's logprobs
+    checkers = detail["quality_checkers"]
+    assert checkers["fact_check"]["checker"] == "openai:bespoke-minicheck"
+    assert checkers["fact_check"]["confidence"] == pytest.approx(0.9)
+    # A fact checker says nothing about wording, voices or copying: those stay with the rules.
+    assert {checkers[k]["checker"] for k in ("bias", "perspective", "originality")} == {"offline rules"}
+    # The offline draft repeats its sources word for word: the originality gate stops it.
+    assert detail["originality_score"] < 40 and detail["quality_passed"] is False
+    assert any(gate.startswith("originality_score ") for gate in detail["failed_gates"])
+
+
+SOURCE = SourceDoc("S1", "Council minutes", "The council approved the library budget of $2.4 million on Monday. "
+                   "Two members voted against it.")
+TEXT = ("The council approved the library budget of $2.4 million on Monday [S1]. "
+        "The mayor promised a new swimming pool by 2028 [S1].\n")
+
+
+def test_minicheck_verdicts_say_who_decided_how_sure_and_what_next(fake_llm: FakeLLMServer,  # noqa: F811
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    checker = CheckerSettings.of("openai", "bespoke-minicheck", fake_llm.url_openai, **FAST_TUNING)
+    report = asyncio.run(analyze_text_with_checker(checker, TEXT, [SOURCE]))
+    supported, pool = report.fact.claims
+    assert (supported.verdict, supported.checker, supported.source_label) == (
+        "supported", "openai:bespoke-minicheck", "S1")
+    assert pool.verdict == "unverifiable" and pool.checker == "openai:bespoke-minicheck"
+    assert pool.confidence == pytest.approx(0.9) and "no support" in pool.reason
+    assert report.fact.checker == "openai:bespoke-minicheck" and report.bias.checker == "offline rules"
+    assert report.fact.fact_check_score < 100
+
+    fake_llm.send_logprobs = False   # a server that ignores the option: the documented fixed value
+    again = asyncio.run(analyze_text_with_checker(checker, TEXT, [SOURCE]))
+    assert {c.confidence for c in again.fact.claims} == {MINICHECK_CONFIDENCE}
+
+
+def test_check_with_a_general_llm_checker(db: Database, cli: CLI, fake_llm: FakeLLMServer) -> None:  # noqa: F811
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert asyncio.run(process_article(db, article_id)).status == "completed"
+    before = article_detail(db, article_id)
+    assert {c["checker"] for c in before["claims"]} == {"offline rules"}
+
+    result = cli("check", str(article_id), "--checker-provider", "openai", "--checker-model", "judge-model",
+                 "--checker-base-url", fake_llm.url_openai, "--json", env={"OPENAI_API_KEY": TEST_KEY}, check=True)
+    report = json.loads(result.stdout)
+    # The judge answers in a schema per tool: claims with passages, and findings.
+    assert {r.stage for r in fake_llm.requests} == {
+        "fact_verification", "bias_detection", "perspective_analysis", "originality_check"}
+    assert all(r.model == "judge-model" and r.body.get("response_format") for r in fake_llm.requests)
+    checkers = report["quality_checkers"]
+    assert all("openai:judge-model" in checkers[k]["checker"] for k in ("fact_check", "bias"))
+    assert all(c["checker"] in ("offline rules", "openai:judge-model", "openai:judge-model + offline rules")
+               for c in report["claims"])
+    assert any("judge-model" in c["checker"] for c in report["claims"])
+    for claim in report["claims"]:
+        assert 0 <= claim["confidence"] <= 1
+        assert bool(claim["next_step"]) == (claim["effective_verdict"] != "supported")
+    # The key reached the server and nothing else.
+    assert all(r.api_key == TEST_KEY for r in fake_llm.requests)
+    assert TEST_KEY not in result.stdout + result.stderr
+    for log_file in (cli.home / "logs").glob("*"):
+        assert TEST_KEY not in log_file.read_text(encoding="utf-8", errors="replace")
+    assert TEST_KEY not in (cli.home / "copydesk.db").read_bytes().decode("utf-8", errors="replace")
+
+
+def test_a_bad_checker_setting_is_one_line(db: Database, cli: CLI) -> None:
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert asyncio.run(process_article(db, article_id)).status == "completed"
+    result = cli("check", str(article_id), "--checker-provider", "openai", "--checker-model", "x",
+                 "--checker-protocol", "telepathy")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "checker protocol must be one of" in result.stderr
