@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from rich.table import Table
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
+from app.cli.tables import Column, print_table
 from app.context import AppContext
 from engine.articles import (
     ArticleError,
@@ -190,22 +190,25 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    table = Table(title=f"{len(rows)} article(s)")
-    for column in ("ID", "Keyword", "Status", "Review", "Stage", "Bias", "Facts", "Persp.", "Overall", "Pass",
-                   "Retries", "Tokens", "Cost"):
-        table.add_column(column, overflow="fold")
+    columns = [Column("ID", justify="right"), Column("Keyword", flexible=True, min_width=24), Column("Status"),
+               Column("Review", drop=4), Column("Stage", drop=6), Column("Bias", justify="right", drop=3),
+               Column("Facts", justify="right", drop=3), Column("Persp.", justify="right", drop=3),
+               Column("Overall", justify="right"), Column("Pass", drop=5),
+               Column("Retries", justify="right", drop=8), Column("Tokens", justify="right", drop=7),
+               Column("Cost", justify="right", drop=7)]
 
     def score(value: float | None) -> str:
         return "" if value is None else f"{value:.0f}"
 
+    cells = []
     for r in rows:
         stage = f"{r['current_stage_index']}/{STAGE_COUNT} {r['current_stage'] or ''}"
         passed = "" if r["quality_passed"] is None else ("yes" if r["quality_passed"] else "no")
-        table.add_row(str(r["id"]), r["keyword"], r["status"], r["review_status"], stage, score(r["bias_score"]),
+        cells.append([str(r["id"]), r["keyword"], r["status"], r["review_status"], stage, score(r["bias_score"]),
                       score(r["fact_check_score"]), score(r["perspective_balance_score"]),
                       score(r["overall_quality_score"]), passed, str(r["retry_count"]),
-                      f"{r['tokens_in'] + r['tokens_out']:,}", f"${r['cost_usd']:.4f}")
-    console().print(table)
+                      f"{r['tokens_in'] + r['tokens_out']:,}", f"${r['cost_usd']:.4f}"])
+    print_table(console(), f"{len(rows)} article(s)", columns, cells)
     return 0
 
 

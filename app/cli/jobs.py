@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
+from app.cli.tables import Column, print_table
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettingsError, load_engine_settings
 from engine.store.models import JOB_STATUSES, Job
@@ -86,13 +86,12 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    table = Table(title=f"{len(rows)} job(s)")
-    for column in ("ID", "Kind", "Status", "Article", "Batch", "Priority", "Attempts", "Enqueued"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(str(r["id"]), r["kind"], r["status"], str(r["article_id"] or ""), r["batch_id"] or "",
-                      str(r["priority"]), f"{r['attempts']}/{r['max_retries'] + 1}", r["enqueued_at"][:19])
-    console().print(table)
+    columns = [Column("ID", justify="right"), Column("Kind", flexible=True, min_width=12), Column("Status"),
+               Column("Article", justify="right"), Column("Batch", flexible=True, min_width=8, drop=3),
+               Column("Priority", justify="right", drop=2), Column("Attempts", drop=1), Column("Enqueued", drop=4)]
+    print_table(console(), f"{len(rows)} job(s)", columns, [
+        [str(r["id"]), r["kind"], r["status"], str(r["article_id"] or ""), r["batch_id"] or "", str(r["priority"]),
+         f"{r['attempts']}/{r['max_retries'] + 1}", r["enqueued_at"][:19]] for r in rows])
     return 0
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.table import Table
-
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
+from app.cli.tables import Column, print_table
 from app.context import default_editor
 from engine.keywords import (
     ImportFileError,
@@ -118,13 +117,12 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([row.to_dict() for row in rows])
         return 0
-    table = Table(title=f"{len(rows)} keyword(s)")
-    for column in ("ID", "Keyword", "Priority", "Status", "Decided by", "Sources", "Source"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(str(row.id), row.keyword, row.priority, row.approval_status, row.decided_by or "",
-                      str(row.source_count), row.source)
-    console().print(table)
+    columns = [Column("ID", justify="right"), Column("Keyword", flexible=True, min_width=30), Column("Priority", drop=3),
+               Column("Status"), Column("Decided by", drop=2), Column("Sources", justify="right", drop=1),
+               Column("Source", flexible=True, min_width=8, drop=4)]
+    print_table(console(), f"{len(rows)} keyword(s)", columns, [
+        [str(row.id), row.keyword, row.priority, row.approval_status, row.decided_by or "", str(row.source_count),
+         row.source] for row in rows])
     return 0
 
 
