@@ -2,7 +2,10 @@
 
 If another process already runs the engine on this database (a second window,
 `copydesk worker`), this one attaches as a viewer: it shows the queue from the
-database and leaves the work to the owner.
+database and leaves the work to the owner, and every VIEWER_POLL_MS it tries
+to take the engine over, so that when the owner ends (closed, or killed) this
+window runs what is left. A holder on this host that is no longer running is
+taken over at once, at start or at the next poll.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class EngineHost(QObject):
         self._viewer_timer.setInterval(VIEWER_POLL_MS)
         self._viewer_timer.timeout.connect(self._poll_as_viewer)
         self._lock = threading.Lock()
+        self._closed = False
+        self._taking_over = False   # a takeover attempt is running in the background
 
     @property
     def is_engine(self) -> bool:
@@ -66,7 +71,14 @@ class EngineHost(QObject):
         except EngineLeaseHeld as held:
             return f"viewer: {held}"
         with self._lock:
-            self.dispatcher = dispatcher
+            closed = self._closed
+            if not closed:
+                self.dispatcher = dispatcher
+        if closed:   # the window closed while this start was under way
+            dispatcher.stop(graceful=True, timeout_s=CLOSE_GRACE_S)
+            return "closed"
+        if dispatcher.took_over_from is not None:
+            log.info("Took over the engine from %s", dispatcher.took_over_from)
         return "engine"
 
     def _on_started(self, mode: str) -> None:
@@ -78,6 +90,22 @@ class EngineHost(QObject):
 
     def _poll_as_viewer(self) -> None:
         self.ops.run(queue_summary, self.context.db, success=self.bridge.queue_summary_changed.emit)
+        if not self._taking_over:
+            self._taking_over = True
+            self.ops.run(self._start_blocking, success=self._on_take_over_attempt,
+                         failure=lambda _error: self._attempt_ended())
+
+    def _attempt_ended(self) -> None:
+        self._taking_over = False
+
+    def _on_take_over_attempt(self, mode: str) -> None:
+        self._taking_over = False
+        if mode != "engine" or self._closed:
+            return
+        self._viewer_timer.stop()
+        log.info("The engine's owner stopped; this window runs the engine now (was viewing %s)", self.viewer_of)
+        self.viewer_of = None
+        self.started.emit("engine")
 
     def running_jobs(self) -> int:
         with self._lock:
@@ -88,6 +116,7 @@ class EngineHost(QObject):
         the rest back to the queue (it resumes next time). Called once, at close."""
         self._viewer_timer.stop()
         with self._lock:
+            self._closed = True
             dispatcher, self.dispatcher = self.dispatcher, None
         if dispatcher is not None:
             dispatcher.stop(graceful=True, timeout_s=grace_s)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.quality.presentation import claim_next_step
 from engine.store.db import Database
 from engine.store.models import (
     ARTICLE_STATUSES,
@@ -55,26 +54,32 @@ def create_articles(db: Database, keyword_ids: Sequence[int], *, config_id: int 
                     batch_id: str | None = None) -> BatchResult:
     """One queued article per approved keyword; a bad keyword is reported and skipped, the rest go on."""
     config_id = config_id or default_config_id(db)
+    with db.write() as session:
+        return add_articles(session, keyword_ids, config_id=config_id, batch_id=batch_id)
+
+
+def add_articles(session: Session, keyword_ids: Sequence[int], *, config_id: int,
+                 batch_id: str | None = None) -> BatchResult:
+    """create_articles inside the caller's transaction (so their jobs can join it)."""
     batch_id = batch_id or uuid.uuid4().hex[:12]
     result = BatchResult(total=len(keyword_ids), created=0, failed=0, article_ids=[], batch_id=batch_id)
-    with db.write() as session:
-        keywords = {k.id: k for k in session.scalars(
-            select(KeywordSource).where(KeywordSource.id.in_(list(keyword_ids))))}
-        for keyword_id in keyword_ids:
-            keyword = keywords.get(keyword_id)
-            if keyword is None:
-                error = f"no keyword with id {keyword_id}"
-            elif keyword.approval_status != "approved":
-                error = f"keyword #{keyword_id} is {keyword.approval_status}, not approved"
-            else:
-                article = AIArticle(keyword_id=keyword_id, config_id=config_id, batch_id=batch_id)
-                session.add(article)
-                session.flush()
-                result.article_ids.append(article.id)
-                result.created += 1
-                continue
-            result.failed += 1
-            result.errors.append({"keyword_id": keyword_id, "error": error})
+    keywords = {k.id: k for k in session.scalars(
+        select(KeywordSource).where(KeywordSource.id.in_(list(keyword_ids))))}
+    for keyword_id in keyword_ids:
+        keyword = keywords.get(keyword_id)
+        if keyword is None:
+            error = f"no keyword with id {keyword_id}"
+        elif keyword.approval_status != "approved":
+            error = f"keyword #{keyword_id} is {keyword.approval_status}, not approved"
+        else:
+            article = AIArticle(keyword_id=keyword_id, config_id=config_id, batch_id=batch_id)
+            session.add(article)
+            session.flush()
+            result.article_ids.append(article.id)
+            result.created += 1
+            continue
+        result.failed += 1
+        result.errors.append({"keyword_id": keyword_id, "error": error})
     return result
 
 
@@ -132,6 +137,9 @@ def stage_log(db: Database, article_id: int) -> list[dict[str, Any]]:
 
 
 def article_detail(db: Database, article_id: int) -> dict[str, Any]:
+    # Here, not at the top: engine.quality (and pydantic) stay out of the desktop app's first paint.
+    from engine.quality.presentation import claim_next_step
+
     with db.read() as session:
         row = session.execute(select(AIArticle, KeywordSource.keyword).join(KeywordSource)
                               .where(AIArticle.id == article_id)).first()

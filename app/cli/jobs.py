@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
 from app.cli.tables import Column, print_table
-from engine.execution.queue import JobQueue
+from engine.execution.queue import JobQueue, QueueError
 from engine.execution.settings import EngineSettingsError, load_engine_settings
 from engine.store.models import JOB_STATUSES, Job
+
+if TYPE_CHECKING:
+    from app.context import AppContext
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -114,6 +118,7 @@ def _cancel(args: argparse.Namespace) -> int:
         raise CommandError("give job ids or --batch", status=2)
     with opened(args) as context:
         queue = JobQueue(context.db)
+        _require_known(context, args.job_ids)
         revoked = queue.cancel(args.job_ids) if args.job_ids else []
         if args.batch:
             revoked += queue.cancel_batch(args.batch)
@@ -125,9 +130,24 @@ def _cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_known(context: AppContext, job_ids: list[int]) -> None:
+    """Bad IDs are named and nothing is changed."""
+    if not job_ids:
+        return
+    with context.db.read() as session:
+        known = set(session.scalars(select(Job.id).where(Job.id.in_(job_ids))))
+    unknown = sorted(set(job_ids) - known)
+    if unknown:
+        plural = "s" if len(unknown) > 1 else ""
+        raise CommandError(f"no job with id{plural} {', '.join(map(str, unknown))}; nothing was changed")
+
+
 def _purge(args: argparse.Namespace) -> int:
     with opened(args) as context:
-        deleted = JobQueue(context.db).purge(args.finished_before)
+        try:
+            deleted = JobQueue(context.db).purge(args.finished_before)
+        except QueueError as error:
+            raise CommandError(str(error), status=2) from None
     if args.json:
         print_json({"deleted": deleted})
     else:
@@ -146,8 +166,9 @@ def _stats(args: argparse.Namespace) -> int:
     out.print("active: " + (", ".join(f"{k} {v}" for k, v in stats["active_by_kind"].items()) or "none"),
               markup=False)
     engine = stats["engine"]
+    states = {"alive": "alive", "expired": "lease expired", "dead": "its process is no longer running"}
     out.print(f"queue {'paused' if stats['paused'] else 'running'}; engine "
-              + (f"{engine['owner']} ({'alive' if engine['alive'] else 'lease expired'})" if engine else "not running"),
+              + (f"pid {engine['pid']} on {engine['host']} ({states[engine['state']]})" if engine else "not running"),
               markup=False)
     return 0
 
@@ -161,6 +182,7 @@ def _pause(args: argparse.Namespace) -> int:
 
 def _priority(args: argparse.Namespace) -> int:
     with opened(args) as context:
+        _require_known(context, args.job_ids)
         changed = JobQueue(context.db).set_priority(args.job_ids, args.priority)
     console().print(f"Changed the priority of {changed} pending job(s).", markup=False)
     return 0

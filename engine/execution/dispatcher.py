@@ -7,6 +7,10 @@ transaction per batch of events, and acknowledged back so the worker can go
 on. It also enforces the limits (soft in the worker, hard here), recycles
 workers, isolates jobs that crash their worker, and hands work back on
 shutdown.
+
+If the database becomes unusable under it (the file deleted, replaced,
+damaged or read-only) it kills its workers and stops without writing
+anything more; `fatal` says why, in one line, for whoever started it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from engine.execution.messages import (
     Ack,
     CancelJob,
     ChecksFinished,
+    ConfigProblem,
     RunJob,
     Shutdown,
     StageCommitted,
@@ -47,9 +52,11 @@ from engine.execution.messages import (
 from engine.execution.pool import LocalPool, WorkerHandle
 from engine.execution.queue import (
     ClaimedJob,
+    EngineLeaseHeld,
     JobQueue,
     acquire_engine_lease,
     engine_owner_name,
+    owner_is_dead,
     queue_summary,
     release_engine_lease,
 )
@@ -68,7 +75,7 @@ from engine.pipeline.persist import (
     record_stages,
     store_scores,
 )
-from engine.store.db import Database
+from engine.store.db import Database, DatabaseError
 from engine.store.models import AIArticle, Job, utcnow
 
 log = logging.getLogger("copydesk.engine")
@@ -90,6 +97,7 @@ class InFlight:
     article_id: int | None
     stage: str | None = None
     cancelled: bool = False
+    config_problem: bool = False   # the provider refused our settings: retrying cannot help
 
 
 class Dispatcher:
@@ -116,13 +124,24 @@ class Dispatcher:
         self._paused = False
         self._last = {"cancel": 0.0, "pause": 0.0, "summary": 0.0, "renew": 0.0, "recover": 0.0, "empty": 0.0}
         self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
+        self.fatal: str | None = None             # why the engine stopped by itself, one line
+        self.took_over_from: str | None = None    # the dead or expired holder whose lease we took
 
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> None:
-        """Take the engine lease (raises EngineLeaseHeld if another dispatcher has it), put
-        orphaned jobs back, start the workers and the dispatch thread."""
-        acquire_engine_lease(self.db, self.owner, self.settings.lease_s)
+        """Take the engine lease (raises EngineLeaseHeld if a live dispatcher has it; a dead or
+        expired one's is taken over), put orphaned jobs back, start the workers and the
+        dispatch thread. Raises DatabaseError if the database is damaged."""
+        self.took_over_from = acquire_engine_lease(self.db, self.owner, self.settings.lease_s)
+        try:
+            self.db.check_integrity()   # after the lease: a viewer retrying start() skips it
+        except DatabaseError:
+            release_engine_lease(self.db, self.owner)
+            raise
+        if self.took_over_from is not None:
+            log.warning("Took over the engine lease of %s, which %s", self.took_over_from,
+                        "is no longer running" if owner_is_dead(self.took_over_from) else "had expired")
         self._recover()
         self.pool.preload = self._default_providers()
         self.pool.start()
@@ -158,11 +177,27 @@ class Dispatcher:
             while not self._stop_requested.is_set():
                 self._tick()
             self._shutdown()
-        except Exception:  # the engine thread must say why it died; the jobs' leases then expire
+        except DatabaseError as error:
+            # Deleted, replaced, damaged or read-only: nothing more can be saved, so nothing more
+            # is written; the workers are killed, the stages they were running are lost.
+            self.fatal = str(error)
+            log.error("The engine stopped: %s", error)
+            self._abandon()
+            return
+        except EngineLeaseHeld as held:
+            # We stalled past our lease and another engine took over: it owns the jobs now.
+            self.fatal = f"another engine took over this database ({held}); stopped"
+            log.error("The engine stopped: %s", self.fatal)
+            self._abandon()
+            return
+        except Exception as error:  # the engine thread must say why it died; the jobs' leases then expire
             log.exception("The dispatcher stopped on an unexpected error")
+            self.fatal = f"the engine stopped on an unexpected error: {type(error).__name__}: {error}"
             self._kill_everything()
-        finally:
+        try:
             release_engine_lease(self.db, self.owner)
+        except DatabaseError as error:
+            self.fatal = self.fatal or str(error)
 
     def _default_providers(self) -> tuple[str, ...]:
         """The default profile's provider (environment overrides applied): most jobs use it."""
@@ -171,7 +206,7 @@ class Dispatcher:
         return (defaults[1].provider,) if defaults is not None else ()
 
     def _recover(self) -> None:
-        recovered = self.queue.recover_expired()
+        recovered = self.queue.recover_expired() + self.queue.recover_orphans(self.owner)
         with self.db.write() as session:
             # Articles whose job is waiting again are queued, not generating.
             waiting = select(Job.article_id).where(Job.status == "PENDING", Job.article_id.is_not(None))
@@ -183,6 +218,7 @@ class Dispatcher:
     # ------------------------------------------------------------------ the loop
 
     def _tick(self) -> None:
+        self.db.ensure_same_file()
         self._process(self._receive(self.poll_s))
         self._check_workers()
         now = time.monotonic()
@@ -248,6 +284,10 @@ class Dispatcher:
             self._job_finished(message)
         elif isinstance(message, ChecksFinished):
             self._checks_finished(message)
+        elif isinstance(message, ConfigProblem):
+            flight = self.inflight.get(message.job_id)
+            if flight is not None:
+                flight.config_problem = True
 
     def _flight_of(self, message: Any) -> InFlight | None:
         job_id = getattr(message, "job_id", None)
@@ -290,51 +330,64 @@ class Dispatcher:
             return
         if message.status == "completed":
             with self.db.write() as session:
-                checkpoints, _ = latest_checkpoints(session, message.article_id)
-                complete_article(session, message.article_id, checkpoints)
-                self._finish_job(session, job.id, "SUCCESS",
-                                 result={"article_id": message.article_id, "status": "completed"})
-            self.sink.emit(message)
+                # Cancelled since the last check: the job stays REVOKED and the article cancelled.
+                finished = self._finish_job(session, job.id, "SUCCESS",
+                                            result={"article_id": message.article_id, "status": "completed"})
+                if finished:
+                    checkpoints, _ = latest_checkpoints(session, message.article_id)
+                    complete_article(session, message.article_id, checkpoints)
+            self.sink.emit(message if finished else dataclasses.replace(message, status="cancelled"))
             return
-        self._failed(job, message.error or "failed", message.article_id, message)
+        self._failed(job, message.error or "failed", message.article_id, message,
+                     retry=not flight.config_problem)
 
     def _failed(self, job: ClaimedJob, error: str, article_id: int | None, message: JobFinished | None,
                 *, retry: bool = True) -> None:
         """A failed attempt: retry after the task's delay while its budget lasts, else FAILURE."""
         with self.db.write() as session:
             if retry and job.attempts <= job.max_retries:
-                session.execute(update(Job).where(Job.id == job.id).values(
+                requeued = session.execute(update(Job).where(*self._still_ours(job.id)).values(
                     status="PENDING", lease_owner=None, lease_expires_at=None, traceback=error,
-                    not_before=utcnow() + timedelta(seconds=job.retry_delay_s)))
-                if article_id is not None:
+                    not_before=utcnow() + timedelta(seconds=job.retry_delay_s))).rowcount
+                if not requeued:         # cancelled (or taken over) meanwhile: theirs to decide
+                    status = "cancelled"
+                elif article_id is not None:
                     article = session.get(AIArticle, article_id)
                     assert article is not None
                     article.retry_count += 1
                     article.status = "queued"
                     note = f"attempt {job.attempts} failed: {error}; retrying in {job.retry_delay_s:g} s"
                     article.error_log = f"{article.error_log}\n{note}" if article.error_log else note
-                status = "retrying"
+                if requeued:
+                    status = "retrying"
             else:
-                self._finish_job(session, job.id, "FAILURE", traceback=error,
-                                 result={"article_id": article_id, "status": "failed", "error": error})
-                if article_id is not None:
+                finished = self._finish_job(session, job.id, "FAILURE", traceback=error,
+                                            result={"article_id": article_id, "status": "failed", "error": error})
+                if finished and article_id is not None:
                     mark_failed(session, article_id, error)
-                status = "failed"
+                status = "failed" if finished else "cancelled"
         self.sink.emit(JobFinished(job.id, article_id or 0, status, error,
                                    message.failed_stage if message else None))
 
+    def _still_ours(self, job_id: int) -> tuple[Any, ...]:
+        """The job is running under our lease: neither revoked nor taken over by another engine."""
+        return Job.id == job_id, Job.status == "STARTED", Job.lease_owner == self.owner
+
     def _finish_job(self, session: Any, job_id: int, status: str, *, result: dict | None = None,
-                    traceback: str | None = None) -> None:
-        session.execute(update(Job).where(Job.id == job_id, Job.status == "STARTED").values(
+                    traceback: str | None = None) -> bool:
+        """End a job we hold; False if it was revoked (or taken over) meanwhile."""
+        return session.execute(update(Job).where(*self._still_ours(job_id)).values(
             status=status, finished_at=utcnow(), lease_owner=None, lease_expires_at=None, result=result,
-            traceback=traceback))
+            traceback=traceback)).rowcount > 0
 
     def _checks_finished(self, message: ChecksFinished) -> None:
         flight = self._landed(message.job_id)
         if flight is None or flight.cancelled:
             return
         with self.db.write() as session:
-            if message.output is not None:
+            # Revoked since the last check: the scores are not stored, the job stays REVOKED.
+            finished = session.scalar(select(Job.id).where(*self._still_ours(message.job_id))) is not None
+            if finished and message.output is not None:
                 article = session.get(AIArticle, message.article_id)
                 assert article is not None
                 store_scores(session, article, out.Finalization.model_validate(message.output))
@@ -342,16 +395,16 @@ class Dispatcher:
                                  result={"article_id": message.article_id,
                                          "overall_quality_score": article.overall_quality_score,
                                          "quality_passed": article.quality_passed})
-            else:
+            elif finished:
                 self._finish_job(session, message.job_id, "FAILURE", traceback=message.error)
-        status = "completed" if message.output is not None else "failed"
+        status = ("completed" if message.output is not None else "failed") if finished else "cancelled"
         self.sink.emit(JobFinished(message.job_id, message.article_id, status, message.error))
 
     def _hand_back(self, jobs: list[ClaimedJob], *, count_attempt: bool = False) -> None:
         """Return jobs to PENDING (their articles resume from the last checkpoint)."""
         if not jobs:
             return
-        self.queue.release([j.id for j in jobs], count_attempt=count_attempt)
+        self.queue.release([j.id for j in jobs], count_attempt=count_attempt, owner=self.owner)
         article_ids = [j.article_id for j in jobs if j.article_id is not None]
         with self.db.write() as session:
             session.execute(update(AIArticle).where(AIArticle.id.in_(article_ids),
@@ -539,7 +592,7 @@ class Dispatcher:
         for worker in self.pool.workers.values():
             worker.send(Shutdown())
         deadline = time.monotonic() + self._shutdown_timeout
-        while self.inflight and time.monotonic() < deadline:
+        while self.inflight and time.monotonic() < deadline and self._graceful:  # stop(graceful=False) ends it
             self._tick_draining()
         self._kill_everything()
 
@@ -549,6 +602,15 @@ class Dispatcher:
             if not worker.process.is_alive():
                 self._hand_back([self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight])
                 self.pool.remove(worker)
+
+    def _abandon(self) -> None:
+        """Stop at once without touching the database: kill the workers, forget their jobs
+        (their leases run out; nothing is written to a database that is gone)."""
+        self.stopping = True
+        self.inflight.clear()
+        self.waiting_solo = []
+        for worker in list(self.pool.workers.values()):
+            self.pool.remove(worker, kill=True)
 
     def _kill_everything(self) -> None:
         self._hand_back([f.job for f in self.inflight.values() if not f.cancelled])

@@ -66,3 +66,11 @@ class StageCommitted:
 
     job_id: int
     event: Any   # engine.events.StageFinished
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """Sent before the job's JobFinished: the provider refused our settings (401, 403, 404,
+    no key), so the failure is final: another attempt in 60 s would be refused the same way."""
+
+    job_id: int

@@ -5,6 +5,10 @@ Claiming is one `UPDATE ... RETURNING` inside a `BEGIN IMMEDIATE` transaction
 priority first, then oldest. A claimed job carries a lease its dispatcher
 renews; a lease that runs out means its dispatcher died, and the job goes
 back to PENDING so its article resumes from the last checkpoint.
+
+A holder on this host is not waited for: its owner name carries its pid and
+its process's start time, so a dead holder (or a pid since reused by another
+process) is recognised at once and its lease and jobs are taken over.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from engine.events import QueueSummary
 from engine.store.db import Database
@@ -25,6 +30,17 @@ from engine.store.models import AIArticle, AIWorkflowLog, AppSetting, EngineLeas
 
 ENGINE_LEASE = "dispatcher"
 PAUSED_KEY = "queue_paused"
+# Owner names fit the 100-character lease_owner column with a long host name.
+_HOST = socket.gethostname()[:60]
+# psutil derives a start time from the boot time, which the clock's adjustments can move by a
+# second; a pid reused by another process within that second of the holder's start is not a risk.
+_START_TOLERANCE_S = 1.0
+# The longest --finished-before accepted: a century.
+MAX_PURGE_DAYS = 36_500.0
+
+
+class QueueError(ValueError):
+    """A request the queue refuses; str() is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +85,8 @@ class JobQueue:
     def enqueue_many(self, jobs: Sequence[tuple[str, dict[str, Any], int | None]], *,
                      batch_id: str | None = None, priority: int = 0,
                      policy: TaskPolicy | None = None) -> list[int]:
-        now = utcnow()
         with self.db.write() as session:
-            rows = []
-            for kind, args, article_id in jobs:
-                chosen = policy or DEFAULT_POLICIES[kind]
-                rows.append(Job(kind=kind, args=args, article_id=article_id, batch_id=batch_id,
-                                priority=priority, max_retries=chosen.max_retries,
-                                retry_delay_s=chosen.retry_delay_s, enqueued_at=now))
-            session.add_all(rows)
-            session.flush()
-            return [row.id for row in rows]
+            return add_jobs(session, jobs, batch_id=batch_id, priority=priority, policy=policy)
 
     # ------------------------------------------------------------------ consuming
 
@@ -127,16 +134,35 @@ class JobQueue:
                 .returning(Job.id)))
         return ids
 
-    def release(self, job_ids: Sequence[int], *, count_attempt: bool = False) -> None:
-        """Put claimed jobs back (graceful shutdown, a worker lost through no fault of theirs)."""
+    def recover_orphans(self, owner: str) -> list[int]:
+        """Jobs still leased to a dispatcher that is certainly dead go back to PENDING now,
+        without waiting for their leases to run out. `owner` (the caller) keeps its own."""
+        with self.db.read() as session:
+            owners = set(session.scalars(select(Job.lease_owner).where(
+                Job.status == "STARTED", Job.lease_owner.is_not(None), Job.lease_owner != owner)))
+        dead = [name for name in owners if owner_is_dead(name)]
+        if not dead:
+            return []
+        with self.db.write() as session:
+            return list(session.scalars(
+                update(Job).where(Job.status == "STARTED", Job.lease_owner.in_(dead))
+                .values(status="PENDING", lease_owner=None, lease_expires_at=None)
+                .returning(Job.id)))
+
+    def release(self, job_ids: Sequence[int], *, count_attempt: bool = False, owner: str | None = None) -> None:
+        """Put claimed jobs back (graceful shutdown, a worker lost through no fault of theirs).
+        With `owner`, only the jobs it still holds: a job another dispatcher took over stays its."""
         if not job_ids:
             return
         values: dict[str, Any] = {"status": "PENDING", "lease_owner": None, "lease_expires_at": None}
         if not count_attempt:
             values["attempts"] = func.max(Job.attempts - 1, 0) if self.db.is_sqlite else func.greatest(
                 Job.attempts - 1, 0)
+        condition = and_(Job.id.in_(list(job_ids)), Job.status == "STARTED")
+        if owner is not None:
+            condition = and_(condition, Job.lease_owner == owner)
         with self.db.write() as session:
-            session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == "STARTED").values(**values))
+            session.execute(update(Job).where(condition).values(**values))
 
     # ------------------------------------------------------------------ control
 
@@ -183,6 +209,9 @@ class JobQueue:
         """Delete finished jobs (SUCCESS, FAILURE, REVOKED), optionally only older ones."""
         condition = Job.status.in_(("SUCCESS", "FAILURE", "REVOKED"))
         if finished_before_days is not None:
+            if not 0 <= finished_before_days <= MAX_PURGE_DAYS:   # also false for nan
+                raise QueueError(f"--finished-before takes a number of days from 0 to {MAX_PURGE_DAYS:g}, "
+                                 f"not {finished_before_days!r}")
             condition = and_(condition, Job.finished_at < utcnow() - timedelta(days=finished_before_days))
         with self.db.write() as session:
             return session.execute(delete(Job).where(condition)).rowcount
@@ -200,34 +229,93 @@ class JobQueue:
             "paused": self.is_paused(),
             "engine": None if lease is None else {
                 "owner": lease.owner, "pid": lease.pid, "host": lease.host,
-                "expires_at": lease.expires_at.isoformat(), "alive": lease.expires_at > utcnow()},
+                "expires_at": lease.expires_at.isoformat(), "alive": holder_state(lease) == "alive",
+                "state": holder_state(lease)},
             "active_owners": owners,
         }
 
 
+def add_jobs(session: Session, jobs: Sequence[tuple[str, dict[str, Any], int | None]], *,
+             batch_id: str | None = None, priority: int = 0, policy: TaskPolicy | None = None) -> list[int]:
+    """JobQueue.enqueue_many inside the caller's transaction (articles and their jobs land together)."""
+    now = utcnow()
+    rows = []
+    for kind, args, article_id in jobs:
+        chosen = policy or DEFAULT_POLICIES[kind]
+        rows.append(Job(kind=kind, args=args, article_id=article_id, batch_id=batch_id,
+                        priority=priority, max_retries=chosen.max_retries,
+                        retry_delay_s=chosen.retry_delay_s, enqueued_at=now))
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
 def engine_owner_name() -> str:
-    """Unique per dispatcher, so two dispatchers in one process are told apart too."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """host:pid:process start time:random. Unique per dispatcher (two in one process are told
+    apart too), and enough for another process on this host to tell whether it still lives."""
+    import psutil  # here: the desktop app imports this module before its first paint
+
+    started = psutil.Process().create_time()
+    return f"{_HOST}:{os.getpid()}:{started:.2f}:{uuid.uuid4().hex[:6]}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True only when certain: the owner ran on this host, and its pid is gone, a zombie, or
+    now belongs to a process started at another time (the pid was reused). An owner on
+    another host, or one we may not inspect, counts as alive (its lease will tell)."""
+    parts = owner.split(":")
+    if len(parts) < 3 or parts[0] != _HOST or not parts[1].isdigit():
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(int(parts[1]))
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return True
+        started = process.create_time()
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+    try:
+        recorded = float(parts[2])
+    except ValueError:       # a name from before start times were recorded: the pid lives
+        return False
+    return abs(started - recorded) > _START_TOLERANCE_S
+
+
+def holder_state(lease: EngineLease) -> str:
+    """"alive", "expired" (it stopped renewing) or "dead" (its process is gone, on this host)."""
+    if owner_is_dead(lease.owner):
+        return "dead"
+    return "alive" if lease.expires_at > utcnow() else "expired"
 
 
 class EngineLeaseHeld(Exception):
     """Another dispatcher runs on this database; str() names it."""
 
 
-def acquire_engine_lease(db: Database, owner: str, ttl_s: float) -> None:
-    """Take (or renew) the one-dispatcher-per-database lease, or raise EngineLeaseHeld."""
+def acquire_engine_lease(db: Database, owner: str, ttl_s: float) -> str | None:
+    """Take (or renew) the one-dispatcher-per-database lease, or raise EngineLeaseHeld.
+
+    A lease whose holder is dead (on this host) or that expired (any host) is taken over;
+    the previous holder's name is returned then, None otherwise."""
     now = utcnow()
     with db.write() as session:
         lease = session.get(EngineLease, ENGINE_LEASE)
-        if lease is not None and lease.owner != owner and lease.expires_at > now:
-            raise EngineLeaseHeld(f"the engine is already running on this database ({lease.owner}, "
-                                  f"pid {lease.pid} on {lease.host}); attaching as a viewer")
+        previous = None
+        if lease is not None and lease.owner != owner:
+            state = holder_state(lease)
+            if state == "alive":
+                raise EngineLeaseHeld(f"the engine is already running on this database (pid {lease.pid} on "
+                                      f"{lease.host}); attaching as a viewer until it stops")
+            previous = lease.owner
         if lease is None:
-            lease = EngineLease(name=ENGINE_LEASE, owner=owner, pid=os.getpid(), host=socket.gethostname(),
-                                expires_at=now)
+            lease = EngineLease(name=ENGINE_LEASE, owner=owner, pid=os.getpid(), host=_HOST, expires_at=now)
             session.add(lease)
-        lease.owner, lease.pid, lease.host = owner, os.getpid(), socket.gethostname()
+        lease.owner, lease.pid, lease.host = owner, os.getpid(), _HOST
         lease.expires_at = now + timedelta(seconds=ttl_s)
+    return previous
 
 
 def release_engine_lease(db: Database, owner: str) -> None:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.articles import BatchResult, create_articles
-from engine.execution.queue import JobQueue
+from sqlalchemy import select
+
+from engine.articles import BatchResult, add_articles, default_config_id
+from engine.execution.queue import JobQueue, add_jobs
 from engine.execution.settings import EngineSettings
 from engine.pipeline.names import stage_index
-from engine.pipeline.persist import RunError, increment_retry
+from engine.pipeline.persist import RunError
 from engine.store.db import Database
-from engine.store.models import AIArticle
+from engine.store.models import AIArticle, Job
 
 
 def batch_generate_articles(db: Database, keyword_ids: Sequence[int], settings: EngineSettings, *,
@@ -29,13 +31,17 @@ def batch_generate_articles(db: Database, keyword_ids: Sequence[int], settings: 
     """Create one article per keyword and queue a generate_article job for each.
 
     `overrides` (provider, model, base_url) apply to this batch only and travel with its jobs.
+    The articles and their jobs are written in one transaction, after an integrity check: a
+    damaged database raises DatabaseError and gets no queued article that nothing would run.
     """
-    result = create_articles(db, keyword_ids, batch_id=batch_id, config_id=config_id)
+    db.check_integrity()
+    config_id = config_id or default_config_id(db)
     extra = {"overrides": overrides} if overrides else {}
-    if result.article_ids:
-        JobQueue(db).enqueue_many(
-            [("generate_article", {"article_id": a, **extra}, a) for a in result.article_ids],
-            batch_id=result.batch_id, priority=priority, policy=settings.policy("generate_article"))
+    with db.write() as session:
+        result = add_articles(session, keyword_ids, config_id=config_id, batch_id=batch_id)
+        if result.article_ids:
+            add_jobs(session, [("generate_article", {"article_id": a, **extra}, a) for a in result.article_ids],
+                     batch_id=result.batch_id, priority=priority, policy=settings.policy("generate_article"))
     return result
 
 
@@ -46,18 +52,25 @@ def generate_article(db: Database, article_id: int, settings: EngineSettings, pr
 
 def retry_article_stage(db: Database, article_id: int, failed_stage: str, settings: EngineSettings,
                         priority: int = 1) -> int:
+    """Queue the article again from `failed_stage`. Refused while a job for it is pending or
+    running (the article is queued or generating): two runs of one article would race."""
     try:
         stage_index(failed_stage)
     except ValueError as error:
         raise RunError(str(error)) from None
-    increment_retry(db, article_id)
-    with db.write() as session:
+    with db.write() as session:   # checked and queued in one transaction: no second retry slips in
         article = session.get(AIArticle, article_id)
-        assert article is not None
+        if article is None:
+            raise RunError(f"no article with id {article_id}")
+        open_job = session.scalar(select(Job.id).where(Job.article_id == article_id,
+                                                       Job.status.in_(("PENDING", "STARTED"))))
+        if open_job is not None:   # an article left "queued" by a lost job may be retried
+            raise RunError(f"article #{article_id} is already {article.status} (job #{open_job}); wait for it "
+                           f"to finish, or cancel it with `copydesk jobs cancel {open_job}`")
+        article.retry_count += 1
         article.status = "queued"
-    return JobQueue(db).enqueue("retry_article_stage", {"article_id": article_id, "start_stage": failed_stage},
-                                article_id=article_id, priority=priority,
-                                policy=settings.policy("retry_article_stage"))
+        return add_jobs(session, [("retry_article_stage", {"article_id": article_id, "start_stage": failed_stage},
+                                   article_id)], priority=priority, policy=settings.policy("retry_article_stage"))[0]
 
 
 def run_quality_checks(db: Database, article_id: int, priority: int = 1) -> int:

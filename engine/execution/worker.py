@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import threading
 import time
 import traceback
@@ -24,6 +25,7 @@ from engine.execution.messages import (
     CancelJob,
     CheckRequest,
     ChecksFinished,
+    ConfigProblem,
     RunJob,
     Shutdown,
     StageCommitted,
@@ -35,7 +37,14 @@ from engine.pipeline.checks import check_provider_settings, checker_of, run_chec
 from engine.pipeline.orchestrator import run_pipeline
 from engine.providers import make_provider
 from engine.providers import preload as preload_provider
-from engine.providers.base import Provider, ProviderError
+from engine.providers.base import (
+    LLMRequest,
+    LLMResult,
+    Provider,
+    ProviderConfigError,
+    ProviderError,
+    RetryCallback,
+)
 from engine.providers.pricing import PricingTable, load_pricing
 from engine.providers.settings import ProviderSettings
 
@@ -82,6 +91,29 @@ class _AckedWriter:
             await future
         finally:
             self.worker.acks.pop(key, None)
+
+
+class _JobProvider(Provider):
+    """The worker's shared client, seen by one job: it notes when the provider refuses our
+    settings (a ProviderConfigError inside a stage), which the stage itself reports only as text."""
+
+    def __init__(self, shared: Provider) -> None:
+        self.shared = shared
+        self.name = shared.name
+        self.refused = False
+
+    async def complete(self, request: LLMRequest, on_retry: RetryCallback | None = None) -> LLMResult:
+        try:
+            return await self.shared.complete(request, on_retry)
+        except ProviderConfigError:
+            self.refused = True
+            raise
+
+    async def check_connection(self) -> str:
+        return await self.shared.check_connection()
+
+    def __getattr__(self, name: str) -> Any:   # settings, model and the like
+        return getattr(self.shared, name)
 
 
 class Worker:
@@ -178,6 +210,8 @@ class Worker:
             except asyncio.CancelledError:
                 message = None if job.job_id not in self.cancelled else self._finished(job, "cancelled", None)
             except ProviderError as error:
+                if isinstance(error, ProviderConfigError):
+                    self.channel.send(ConfigProblem(job.job_id))
                 message = self._failed(job, str(error))
             except Exception as error:  # reported to the dispatcher with its traceback, never swallowed
                 log.error("Job %s crashed:\n%s", job.job_id, traceback.format_exc())
@@ -201,8 +235,10 @@ class Worker:
         self.channel.send(JobStarted(job.job_id, request.brief.article_id, request.brief.keyword,
                                      request.start_index))
         settings = request.provider_settings
+        shared = self._provider(settings)
+        provider = _JobProvider(shared) if shared is not None else None
         outcome = await run_pipeline(
-            request, self._provider(settings), _AckedWriter(self, job.job_id), sink=_PipeSink(self.channel),
+            request, provider, _AckedWriter(self, job.job_id), sink=_PipeSink(self.channel),
             pricing=self.pricing, is_cancelled=lambda: job.job_id in self.cancelled,
             should_stop=lambda: self.draining,
             local_model=bool(settings and settings.is_local()),
@@ -211,6 +247,8 @@ class Worker:
         status = outcome.status
         if status == "cancelled" and job.job_id not in self.cancelled:
             status = "interrupted"   # stopped by shutdown after a checkpoint: hand it back
+        if status == "failed" and provider is not None and provider.refused:
+            self.channel.send(ConfigProblem(job.job_id))
         return JobFinished(job.job_id, request.brief.article_id, status, outcome.error, outcome.failed_stage)
 
     async def _execute_checks(self, job: RunJob, check: CheckRequest) -> ChecksFinished:
@@ -232,6 +270,9 @@ def worker_main(connection: Connection, slots: int, max_tasks: int, pricing_over
                 log_file: str | None, preload: tuple[str, ...] = ()) -> None:
     """Entry point of a spawned worker process. It imports the SDKs of `preload` before it
     says it is ready, so the first jobs do not wait a second or more for them."""
+    # Ctrl+C in a terminal reaches the whole process group; the dispatcher decides how its
+    # workers stop (Shutdown, or a kill), so a worker never dies of it with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if log_file:
         attach_worker_log(log_file)
     started = time.monotonic()
