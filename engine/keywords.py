@@ -385,6 +385,10 @@ class Decision:
     keyword: str
     from_status: str
     to_status: str
+    # Who had decided before, when and why: what undo_decisions puts back.
+    from_decided_by: str | None = None
+    from_decided_at: datetime | None = None
+    from_reason: str | None = None
 
 
 class KeywordBook:
@@ -502,7 +506,8 @@ class KeywordBook:
                 keyword = found.get(keyword_id)
                 if keyword is None:
                     continue
-                decisions.append(Decision(keyword.id, keyword.keyword, keyword.approval_status, to_status))
+                decisions.append(Decision(keyword.id, keyword.keyword, keyword.approval_status, to_status,
+                                          keyword.decided_by, keyword.decided_at, keyword.decision_reason))
                 session.add(KeywordDecision(keyword_id=keyword.id, from_status=keyword.approval_status,
                                             to_status=to_status, editor=editor, reason=reason, decided_at=now))
                 keyword.approval_status = to_status
@@ -511,6 +516,32 @@ class KeywordBook:
                 keyword.decided_at = None if pending else now
                 keyword.decision_reason = None if pending else reason
         return decisions, [i for i in ids if i not in found]
+
+    def undo_decisions(self, decisions: Sequence[Decision], *, editor: str) -> tuple[list[Decision], list[int]]:
+        """Put each keyword back as it was before `decisions`: status, decider, time and reason.
+
+        Audited like any decision (reason "undo", by `editor`); returns the reversing decisions,
+        which can be undone in turn, and the ids that no longer exist.
+        """
+        now = utcnow()
+        reversed_: list[Decision] = []
+        ids = [d.keyword_id for d in decisions]
+        with self.db.write() as session:
+            found = {k.id: k for k in session.scalars(select(KeywordSource).where(KeywordSource.id.in_(ids)))}
+            for decision in decisions:
+                keyword = found.get(decision.keyword_id)
+                if keyword is None:
+                    continue
+                reversed_.append(Decision(keyword.id, keyword.keyword, keyword.approval_status, decision.from_status,
+                                          keyword.decided_by, keyword.decided_at, keyword.decision_reason))
+                session.add(KeywordDecision(keyword_id=keyword.id, from_status=keyword.approval_status,
+                                            to_status=decision.from_status, editor=editor, reason="undo",
+                                            decided_at=now))
+                keyword.approval_status = decision.from_status
+                keyword.decided_by = decision.from_decided_by
+                keyword.decided_at = decision.from_decided_at
+                keyword.decision_reason = decision.from_reason
+        return reversed_, [i for i in ids if i not in found]
 
     def pending_ids(self) -> list[int]:
         with self.db.read() as session:

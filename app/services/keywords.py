@@ -191,16 +191,12 @@ class KeywordService(QObject):
         return change, KeywordChanges(updated=change.rows)
 
     def _undo(self, change: DecisionChange) -> tuple[DecisionChange, KeywordChanges]:
-        by_previous: dict[str, list[int]] = {}
-        for decision in change.decisions:
-            by_previous.setdefault(decision.from_status, []).append(decision.keyword_id)
         decisions: list[Decision] = []
         missing: list[int] = []
-        for previous, ids in by_previous.items():
-            for chunk in _chunks(ids):
-                made, gone = self._book.decide(chunk, previous, editor=self.editor, reason="undo")
-                decisions += made
-                missing += gone
+        for start in range(0, len(change.decisions), ID_CHUNK):
+            made, gone = self._book.undo_decisions(change.decisions[start:start + ID_CHUNK], editor=self.editor)
+            decisions += made
+            missing += gone
         undone = DecisionChange(tuple(decisions), tuple(missing), tuple(self._rows([d.keyword_id for d in decisions])))
         return undone, KeywordChanges(updated=undone.rows)
 
