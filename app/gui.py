@@ -122,8 +122,8 @@ def add_engine_screens(window: MainWindow, context: AppContext, ops: BackgroundO
     review = ReviewService(context.db, ops, editor=editor, exports_dir=context.home.exports_dir, parent=window)
     window.review_screen = ReviewScreen(review, bridge)
     window.add_screen(window.review_screen.title, "review", window.review_screen)
-    window.settings_screen = SettingsScreen(SettingsService(context, ops, parent=window))
-    window.add_screen("Settings", "settings", window.settings_screen)
+    window.add_screen_on_first_visit("Settings", "settings",
+                                     lambda: SettingsScreen(SettingsService(context, ops, parent=window)))
     bridge.queue_summary_changed.connect(window.show_queue_summary)
 
 

@@ -38,6 +38,25 @@ _ICON_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_MESSAGE_MS = 6000
 
 
+class _NotBuiltYet(QWidget):
+    """Holds a screen's place in the stack until its first visit."""
+
+    announced = Signal(str)
+
+    def __init__(self, build: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self.build = build
+
+    def refresh(self) -> None:
+        pass
+
+    def save_state(self, settings: QSettings) -> None:
+        pass   # nothing changed on a screen never opened; what was saved before stays
+
+    def restore_state(self, settings: QSettings) -> None:
+        pass
+
+
 class MainWindow(QMainWindow):
     """Hooks for whoever runs alongside the window (the engine host, in app/gui.py):
     `closed` is emitted once the window has closed and saved its state; `close_guard`, if
@@ -107,6 +126,24 @@ class MainWindow(QMainWindow):
         screen.announced.connect(self.show_message)
         if self._restored:   # added after the window restored its state: restore the screen's now
             screen.restore_state(self._settings)
+
+    def add_screen_on_first_visit(self, title: str, icon: str, build: Callable[[], QWidget]) -> None:
+        """A screen whose widgets are built when the editor first opens it, not while the window starts
+        (building the Settings screen stalled the GUI thread about 0.3 s right after the first paint)."""
+        self.add_screen(title, icon, _NotBuiltYet(build))
+
+    def screen(self, index: int) -> QWidget:
+        """The screen at `index`, built now if it waited for its first visit."""
+        widget = self.stack.widget(index)
+        if not isinstance(widget, _NotBuiltYet):
+            return widget
+        built = widget.build()
+        self.stack.insertWidget(index, built)
+        self.stack.removeWidget(widget)
+        widget.deleteLater()
+        built.announced.connect(self.show_message)
+        built.restore_state(self._settings)
+        return built
 
     def current_screen(self) -> QWidget:
         return self.stack.currentWidget()
@@ -215,6 +252,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
 
     def _on_screen_changed(self, index: int) -> None:
+        self.screen(index)
         self.stack.setCurrentIndex(index)
         self._screen_actions.actions()[index].setChecked(True)
         screen = self.stack.widget(index)
