@@ -34,6 +34,7 @@ from engine.execution.tasks import retry_article_stage, run_quality_checks
 from engine.pipeline.names import STAGE_NAMES
 from engine.pipeline.persist import RunError
 from engine.profiles import ProfileStore
+from engine.quality.presentation import SCORE_REPORTS, checker_text
 from engine.review import (
     EXPORT_FORMATS,
     Export,
@@ -130,6 +131,19 @@ class ClaimRow:
     reason: str | None
     override_by: str | None
     override_at: str                # local time, '' when not overridden
+    confidence: float | None = None  # the checker's, 0-1 (None: checked before confidences were kept)
+    checker: str | None = None      # "offline rules" or "<provider>:<model>"
+    next_step: str = ""             # what to do about a claim that is not confirmed ('' when it is)
+
+    @property
+    def sure_text(self) -> str:
+        """'90 %' ('' when unknown)."""
+        return "" if self.confidence is None else f"{round(self.confidence * 100):.0f} %"
+
+    @property
+    def checked_by(self) -> str:
+        """'openai:bespoke-minicheck, 90 % sure'."""
+        return checker_text(self.checker, self.confidence)
 
     @property
     def overridden(self) -> bool:
@@ -165,6 +179,8 @@ class ArticleView:
     body: str                       # Markdown; highlights' offsets point into it
     html: str                       # the body rendered and sanitised
     scores: dict[str, float | None]  # bias, fact_check, perspective, originality, overall
+    # Per score (bias, fact_check, perspective, originality): who produced it and how sure, in words.
+    checkers: dict[str, str]
     passed: bool | None
     failed_gates: tuple[str, ...]   # in words
     reviewed_by: str | None
@@ -220,7 +236,7 @@ class _Refused:
 
 
 def _tooltip(title: str, explanation: str | None, *, evidence: str | None = None, source: str | None = None,
-             suggestion: str | None = None, editor: str | None = None) -> str:
+             suggestion: str | None = None, editor: str | None = None, next_step: str | None = None) -> str:
     # Rich text, so that Qt wraps a long explanation instead of drawing one screen-wide line.
     def text(value: str) -> str:
         return escape(value, quote=False)      # element text, never an attribute: quotes stay as written
@@ -232,6 +248,8 @@ def _tooltip(title: str, explanation: str | None, *, evidence: str | None = None
         parts.append(f"<i>{text(source or 'Source')}:</i> “{text(evidence)}”")
     if suggestion:
         parts.append(f"<i>Suggestion:</i> {text(suggestion)}")
+    if next_step:
+        parts.append(f"<i>Next step:</i> {text(next_step)}")
     if editor:
         parts.append(f"<i>{text(editor)}</i>")
     return "<br>".join(parts)
@@ -242,9 +260,10 @@ def _claim_highlight(claim: ClaimRow, start: int, end: int) -> Highlight | None:
         return None
     kind = CONTRADICTED if claim.effective_verdict == "contradicted" else UNVERIFIABLE
     editor = f"Verdict set by {claim.override_by} on {claim.override_at} (the checker said {claim.verdict})." \
-        if claim.overridden else None
+        if claim.overridden else f"Checked by {claim.checked_by}."
     return Highlight(kind, claim.text, start, end, _tooltip(KIND_LABELS[kind], claim.reason, evidence=claim.evidence,
-                                                            source=claim.source_label, editor=editor))
+                                                            source=claim.source_label, editor=editor,
+                                                            next_step=claim.next_step))
 
 
 def _finding_kind(finding: dict[str, Any]) -> str | None:
@@ -294,7 +313,16 @@ def highlights_and_notes(claims: list[dict[str, Any]], claim_rows: tuple[ClaimRo
 
 def claim_rows(data: dict[str, Any]) -> tuple[ClaimRow, ...]:
     return tuple(ClaimRow(c["id"], c["text"], c["verdict"], c["effective_verdict"], c["evidence"], c["source_label"],
-                          c["reason"], c["override_by"], format_moment(c["override_at"])) for c in data["claims"])
+                          c["reason"], c["override_by"], format_moment(c["override_at"]), c.get("confidence"),
+                          c.get("checker"), c.get("next_step") or "") for c in data["claims"])
+
+
+def score_checkers_in_words(data: dict[str, Any]) -> dict[str, str]:
+    """Per score, 'openai:bespoke-minicheck, 90 % sure' or 'offline rules'; an article checked
+    before checkers were recorded says so rather than guess."""
+    stored = data.get("quality_checkers") or {}
+    return {score: checker_text(entry.get("checker"), entry.get("confidence")) if (entry := stored.get(score))
+            else "not recorded" for score in SCORE_REPORTS}
 
 
 def article_view(data: dict[str, Any], publish_folder: Path) -> ArticleView:
@@ -307,7 +335,7 @@ def article_view(data: dict[str, Any], publish_folder: Path) -> ArticleView:
         scores={"bias": data["bias_score"], "fact_check": data["fact_check_score"],
                 "perspective": data["perspective_balance_score"], "originality": data["originality_score"],
                 "overall": data["overall_quality_score"]},
-        passed=data["quality_passed"], failed_gates=tuple(gate_in_words(g) for g in data["failed_gates"] or ()),
+        checkers=score_checkers_in_words(data), passed=data["quality_passed"], failed_gates=tuple(gate_in_words(g) for g in data["failed_gates"] or ()),
         reviewed_by=data["reviewed_by"], reviewed_at=format_moment(data["reviewed_at"]),
         review_reason=data["review_reason"], claims=claims, highlights=marks, notes=notes,
         publish_folder=publish_folder)

@@ -1,4 +1,5 @@
-"""The claims of the article under review, with the checker's verdict, evidence and source.
+"""The claims of the article under review: the checker's verdict, how sure it is, what the
+editor should do next about a claim it did not confirm, the evidence, the source and the checker.
 
 Thin: the rows are the ClaimRow values of the ArticleView the ReviewService
 prepared; an editor's override goes through the service, and the screen shows
@@ -18,8 +19,8 @@ from app.services.review import CONTRADICTED, UNVERIFIABLE, ClaimRow
 from ui.theme import status_dot
 from ui.widgets.review_highlights import COLOURS
 
-COLUMNS = ("Claim", "Verdict", "Evidence", "Source")
-CLAIM, VERDICT, EVIDENCE, SOURCE = range(len(COLUMNS))
+COLUMNS = ("Claim", "Verdict", "Sure", "Next step", "Evidence", "Source", "Checked by")
+CLAIM, VERDICT, SURE, NEXT_STEP, EVIDENCE, SOURCE, CHECKER = range(len(COLUMNS))
 CLAIM_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -47,7 +48,8 @@ class ReviewClaimTableModel(QAbstractTableModel):
         claim = self._claims[index.row()]
         column = index.column()
         if role == _DISPLAY:
-            return (claim.text, claim.verdict_text, claim.evidence or "", claim.source_label or "")[column]
+            return (claim.text, claim.verdict_text, claim.sure_text, claim.next_step, claim.evidence or "",
+                    claim.source_label or "", claim.checker or "")[column]
         if role == CLAIM_ID_ROLE:
             return claim.id
         if role == Qt.ItemDataRole.DecorationRole and column == VERDICT:
@@ -84,7 +86,13 @@ class ReviewClaimTableModel(QAbstractTableModel):
             if claim.overridden:
                 return (f"Set to <b>{escape(claim.effective_verdict)}</b> by {escape(claim.override_by or '')} "
                         f"on {escape(claim.override_at)}; the checker said {escape(claim.verdict)}.")
-            return f"The checker's verdict: {escape(claim.reason or claim.verdict)}"
+            next_step = f"<br><i>Next step:</i> {escape(claim.next_step)}" if claim.next_step else ""
+            return f"The checker's verdict: {escape(claim.reason or claim.verdict)}{next_step}"
         if column == EVIDENCE and claim.evidence:
             return escape(claim.evidence)
+        if column == NEXT_STEP and claim.next_step:
+            return escape(claim.next_step)
+        if column in (SURE, CHECKER):
+            return f"Checked by {escape(claim.checked_by)}" if claim.checker else \
+                "Checked before Copydesk kept the checker and its confidence: check the article again."
         return None

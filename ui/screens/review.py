@@ -44,7 +44,16 @@ from app.services.review import (
     ReviewService,
 )
 from ui.dialogs.review_dialogs import ReviewEditDialog, ReviewRegenerateDialog, ReviewRejectDialog
-from ui.models.review_claims import CLAIM, EVIDENCE, SOURCE, VERDICT, ReviewClaimTableModel
+from ui.models.review_claims import (
+    CHECKER,
+    CLAIM,
+    EVIDENCE,
+    NEXT_STEP,
+    SOURCE,
+    SURE,
+    VERDICT,
+    ReviewClaimTableModel,
+)
 from ui.models.review_table import (
     ARTICLE,
     GATES,
@@ -144,9 +153,12 @@ class ReviewScreen(QWidget):
         self.claims_table.set_placeholder("No claims to show.")
         claims_header = self.claims_table.horizontalHeader()
         claims_header.setSectionResizeMode(CLAIM, QHeaderView.ResizeMode.Stretch)
+        claims_header.setSectionResizeMode(NEXT_STEP, QHeaderView.ResizeMode.Stretch)
         claims_header.setSectionResizeMode(EVIDENCE, QHeaderView.ResizeMode.Stretch)
-        claims_header.resizeSection(VERDICT, digit * 26)
+        claims_header.resizeSection(VERDICT, digit * 17)
+        claims_header.resizeSection(SURE, digit * 7)
         claims_header.resizeSection(SOURCE, digit * 8)
+        claims_header.resizeSection(CHECKER, digit * 24)
         claims_label = QLabel("Claims")
         claims_label.setStyleSheet("font-weight: bold")
         claims_box = QWidget()
@@ -155,6 +167,11 @@ class ReviewScreen(QWidget):
         claims_layout.setSpacing(4)
         claims_layout.addWidget(claims_label)
         claims_layout.addWidget(self.claims_table)
+        # The selected claim in words: who decided, how sure, and what to do about it.
+        self.claim_detail = QLabel()
+        self.claim_detail.setWordWrap(True)
+        self.claim_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        claims_layout.addWidget(self.claim_detail)
 
         self.reading_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.reading_splitter.addWidget(self.article_view)
@@ -454,6 +471,7 @@ class ReviewScreen(QWidget):
             row = self.claims_model.row_of(claim.id)
             if row is not None:
                 self.claims_table.selectRow(row)
+        self._show_claim_detail(self._current_claim())
         self._update_claim_actions()
 
     def _recheck_line(self, article_id: int) -> str | None:
@@ -524,6 +542,7 @@ class ReviewScreen(QWidget):
         self.article_view.clear()
         self.score_panel.clear()
         self.claims_model.set_claims([])
+        self._show_claim_detail(None)
 
     def _current_proxy_row(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -599,7 +618,15 @@ class ReviewScreen(QWidget):
         view = self.current_article
         if claim is not None and view is not None:
             self.article_view.scroll_to(claim.text, view.body.find(claim.text))
+        self._show_claim_detail(claim)
         self._update_claim_actions()
+
+    def _show_claim_detail(self, claim: ClaimRow | None) -> None:
+        if claim is None:
+            self.claim_detail.clear()
+            return
+        detail = f"{claim.verdict_text.capitalize()}, checked by {claim.checked_by}."
+        self.claim_detail.setText(f"{detail} Next step: {claim.next_step}" if claim.next_step else detail)
 
     def _update_actions(self) -> None:
         row = self._current_row()

@@ -1,4 +1,5 @@
-"""The score panel of the Review screen: the four scores, the quality gates in words, the review decision."""
+"""The score panel of the Review screen: the four scores, which checker produced each and how sure
+it is, the quality gates in words, the review decision."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ class ReviewScorePanel(QScrollArea):
             self.value_labels[key] = value
         layout.addLayout(grid)
 
+        self.checkers_label = self._rich_label()
+        self.checkers_label.setObjectName("checkers")
+        layout.addWidget(self.checkers_label)
         self.gates_label = self._rich_label()
         self.decision_label = self._rich_label()
         self.recheck_label = self._rich_label()
@@ -83,6 +87,10 @@ class ReviewScorePanel(QScrollArea):
         for key, label in self.value_labels.items():
             value = view.scores.get(key)
             label.setText("–" if value is None else f"{value:.1f}")
+            hint = next(h for k, _l, h in SCORES if k == key)
+            checker = view.checkers.get(key)
+            label.setToolTip(f"0-100, {hint}" + (f"; checked by {checker}" if checker else ""))
+        self.checkers_label.setText(self._checkers(view))
         if view.passed is None:
             gates = "Not checked yet."
         elif view.passed:
@@ -100,6 +108,18 @@ class ReviewScorePanel(QScrollArea):
         self.notes_label.setVisible(bool(notes))
 
     @staticmethod
+    def _checkers(view: ArticleView) -> str:
+        """'Checked by' with the scores each checker produced, one line per checker."""
+        labels = {key: label.removesuffix(" (lower is better)") for key, label, _hint in SCORES}
+        by_checker: dict[str, list[str]] = {}
+        for key, checker in view.checkers.items():
+            by_checker.setdefault(checker, []).append(labels.get(key, key))
+        if not by_checker or view.passed is None:
+            return ""
+        lines = [f"{', '.join(scores)}: {checker}" for checker, scores in by_checker.items()]
+        return f"<b>Checked by</b>{_bullets(lines)}"
+
+    @staticmethod
     def _decision(view: ArticleView) -> str:
         status = STATUS_LABELS.get(view.review_status, view.review_status)
         if view.status != "completed":
@@ -114,7 +134,8 @@ class ReviewScorePanel(QScrollArea):
     def clear(self) -> None:
         for label in self.value_labels.values():
             label.setText("–")
-        for label in (self.gates_label, self.decision_label, self.recheck_label, self.notes_label):
+        for label in (self.checkers_label, self.gates_label, self.decision_label, self.recheck_label,
+                      self.notes_label):
             label.clear()
         self.recheck_label.hide()
         self.notes_label.hide()
