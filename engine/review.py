@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
 from engine.articles import ArticleError, article_detail
+from engine.quality.presentation import checks_summary
 from engine.store.db import Database
 from engine.store.models import VERDICTS, AIArticle, ArticleRevision, Claim, utcnow
 
@@ -162,6 +163,13 @@ def _inert_markdown(text: str) -> str:
     return _RAW_HTML.sub("&lt;", text)
 
 
+def _comment(lines: list[str]) -> str:
+    """Lines as one HTML comment (valid in Markdown and HTML); '--' inside is broken up so
+    the text cannot end the comment early."""
+    body = "\n".join(line.replace("--", "- -") for line in lines)
+    return f"<!--\n{body}\n-->"
+
+
 @dataclass(frozen=True)
 class Export:
     filename: str
@@ -179,16 +187,20 @@ def export_article(db: Database, article_id: int, fmt: str) -> Export:
         fields = ("id", "keyword", "headline", "dek", "body", "summary", "meta_description", "social_copy",
                   "slug", "tags", "bias_score", "fact_check_score", "perspective_balance_score",
                   "originality_score", "overall_quality_score", "quality_passed", "failed_gates",
-                  "review_status", "reviewed_by", "reviewed_at", "published_at", "claims", "findings")
+                  "review_status", "reviewed_by", "reviewed_at", "published_at", "quality_checkers", "claims",
+                  "findings")
         return Export(f"{stem}.json", json.dumps({k: data[k] for k in fields}, indent=2, ensure_ascii=False))
     front = f"# {data['headline']}\n\n" + (f"*{data['dek']}*\n\n" if data["dek"] else "")
     markdown = front + (data["body"] or "")
+    # Who checked what and how sure, for the newsroom: a comment, so no reader ever sees it.
+    notes = _comment(checks_summary(data))
     if fmt == "md":
-        return Export(f"{stem}.md", _inert_markdown(markdown))
+        return Export(f"{stem}.md", _inert_markdown(markdown).rstrip("\n") + "\n\n" + notes + "\n")
     title = nh3.clean_text(data["headline"] or "")
     meta = nh3.clean_text(data["meta_description"] or "")
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<meta name=\"description\" content=\"{meta}\"></head>\n<body>\n{render_html(markdown)}</body></html>\n")
+            f"<meta name=\"description\" content=\"{meta}\"></head>\n<body>\n{render_html(markdown)}{notes}\n"
+            "</body></html>\n")
     return Export(f"{stem}.html", page)
 
 

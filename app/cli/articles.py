@@ -105,6 +105,20 @@ def preflight(context: AppContext, overrides: dict[str, str]) -> None:
         asyncio.run(check())
 
 
+def checked_by_lines(quality_checkers: dict) -> list[str]:
+    """'checked by: fact-check openai:bespoke-minicheck, 90 % sure; bias, perspective, originality
+    offline rules' as one line per checker."""
+    from engine.quality.presentation import SCORE_REPORTS, checker_text
+
+    names = {"fact_check": "fact-check", "bias": "bias", "perspective": "perspective", "originality": "originality"}
+    by_checker: dict[str, list[str]] = {}
+    for score in SCORE_REPORTS:
+        entry = quality_checkers.get(score)
+        text = checker_text(entry.get("checker"), entry.get("confidence")) if entry else "not recorded"
+        by_checker.setdefault(text, []).append(names[score])
+    return [f"{', '.join(scores)} checked by {checker}" for checker, scores in by_checker.items()]
+
+
 def engine_settings(context: AppContext, args: argparse.Namespace) -> EngineSettings:
     try:
         return load_engine_settings(context.db).with_overrides(workers=getattr(args, "workers", None),
@@ -213,6 +227,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from engine.quality.presentation import checker_text
+
     with opened(args) as context:
         try:
             data = article_detail(context.db, args.article_id)
@@ -229,13 +245,20 @@ def _show(args: argparse.Namespace) -> int:
               f"retries {data['retry_count']}", markup=False)
     if data["overall_quality_score"] is not None:
         out.print(f"bias {data['bias_score']:.0f}  fact-check {data['fact_check_score']:.0f}  "
-                  f"perspective {data['perspective_balance_score']:.0f}  overall {data['overall_quality_score']:.0f}"
+                  f"perspective {data['perspective_balance_score']:.0f}  originality {data['originality_score']:.0f}"
+                  f"  overall {data['overall_quality_score']:.0f}"
                   f"  {'PASSED' if data['quality_passed'] else 'FAILED: ' + '; '.join(data['failed_gates'])}",
                   markup=False)
+        for line in checked_by_lines(data.get("quality_checkers") or {}):
+            out.print(f"  {line}", markup=False)
     if data["body"]:
         out.print("\n" + data["body"], markup=False)
     for claim in data["claims"]:
-        out.print(f"  [{claim['effective_verdict']}] {claim['text']}", markup=False)
+        source = f" [{claim['source_label']}]" if claim["source_label"] else ""
+        checked = checker_text(claim["checker"], claim["confidence"]) if claim["checker"] else "checker not recorded"
+        out.print(f"  [{claim['effective_verdict']}] {claim['text']}{source} ({checked})", markup=False)
+        if claim["next_step"]:
+            out.print(f"      next: {claim['next_step']}", markup=False)
     for finding in data["findings"]:
         out.print(f"  {finding['tool']}/{finding['kind']} @{finding['start']}-{finding['end']} "
                   f"{finding['text']!r}: {finding['explanation']}", markup=False)

@@ -57,3 +57,31 @@ def score_checkers(final: Any) -> dict[str, dict[str, Any]]:
                 "confidence": fact_confidence if score == "fact_check" else None}
         for score, report in SCORE_REPORTS.items()
     }
+
+
+_SCORE_FIELDS = (("fact_check", "fact-check", "fact_check_score"), ("bias", "bias", "bias_score"),
+                 ("perspective", "perspective", "perspective_balance_score"),
+                 ("originality", "originality", "originality_score"))
+
+
+def checks_summary(data: dict[str, Any]) -> list[str]:
+    """An article's checks as lines for an export's notes (engine.articles.article_detail's
+    dict): each score with its checker, each claim with its verdict, checker, confidence and
+    the next step where it is not confirmed."""
+    checkers = data.get("quality_checkers") or {}
+    scores = []
+    for key, label, field in _SCORE_FIELDS:
+        value = data.get(field)
+        entry = checkers.get(key) or {}
+        who = checker_text(entry.get("checker"), entry.get("confidence")) if entry else "checker not recorded"
+        scores.append(f"{label} {'-' if value is None else f'{value:g}'} ({who})")
+    overall = data.get("overall_quality_score")
+    verdict = "passed" if data.get("quality_passed") else "failed: " + "; ".join(data.get("failed_gates") or [])
+    lines = ["Copydesk checks (for the newsroom, not for publication)",
+             "Scores: " + "; ".join(scores) + f"; overall {'-' if overall is None else f'{overall:g}'}, {verdict}"]
+    for claim in data.get("claims") or []:
+        who = checker_text(claim.get("checker"), claim.get("confidence")) if claim.get("checker") \
+            else "checker not recorded"
+        line = f"- [{claim['effective_verdict']}, {who}] {claim['text']}"
+        lines.append(line + (f" Next step: {claim['next_step']}" if claim.get("next_step") else ""))
+    return lines

@@ -14,6 +14,7 @@ from engine.articles import article_detail
 from engine.pipeline.runner import process_article
 from engine.quality import CheckerSettings, SourceDoc, analyze_text_with_checker
 from engine.quality.checker import MINICHECK_CONFIDENCE
+from engine.review import export_article
 from engine.store.db import Database
 from engine.store.models import AIGenerationConfig, AIWorkflowLog
 from tests.conftest import CLI
@@ -33,7 +34,7 @@ def _last_message(record_body: dict) -> str:
     return record_body["messages"][-1]["content"]
 
 
-def test_offline_draft_checked_by_a_minicheck_model(db: Database, fake_llm: FakeLLMServer,  # noqa: F811
+def test_offline_draft_checked_by_a_minicheck_model(db: Database, cli: CLI, fake_llm: FakeLLMServer,  # noqa: F811
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     set_checker(db, provider="openai", model="bespoke-minicheck", base_url=fake_llm.url_openai)
@@ -71,6 +72,23 @@ def test_offline_draft_checked_by_a_minicheck_model(db: Database, fake_llm: Fake
     # The offline draft repeats its sources word for word: the originality gate stops it.
     assert detail["originality_score"] < 40 and detail["quality_passed"] is False
     assert any(gate.startswith("originality_score ") for gate in detail["failed_gates"])
+
+    # `articles show` says the same, in text and JSON.
+    shown = cli("articles", "show", str(article_id), check=True).stdout
+    assert "fact-check checked by openai:bespoke-minicheck, 90 % sure" in shown
+    assert "bias, perspective, originality checked by offline rules" in shown
+    assert f"({detail['claims'][0]['checker']}, 90 % sure)" in shown
+    shown_json = cli.json("articles", "show", str(article_id))
+    assert shown_json["quality_checkers"] == checkers and shown_json["claims"][0]["confidence"] == pytest.approx(0.9)
+
+    # So do the exports: JSON in fields, Markdown and HTML in a comment no reader sees.
+    exports = {fmt: export_article(db, article_id, fmt).content for fmt in ("md", "html", "json")}
+    assert json.loads(exports["json"])["quality_checkers"] == checkers
+    for fmt in ("md", "html"):
+        notes = exports[fmt][exports[fmt].rindex("<!--"):]
+        assert "fact-check" in notes and "(openai:bespoke-minicheck, 90 % sure)" in notes and notes.rstrip().endswith(
+            "-->" if fmt == "md" else "</html>")
+        assert "bias 0 (offline rules)" in notes or "(offline rules)" in notes
 
 
 SOURCE = SourceDoc("S1", "Council minutes", "The council approved the library budget of $2.4 million on Monday. "
