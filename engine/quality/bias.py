@@ -35,7 +35,7 @@ _MAX_SCARE_QUOTE_WORDS = 3
 # A flagged sentence shows at most two of its words, each pulling at least
 # this much towards "opinion" (log-odds), so a finding always names a word.
 _MAX_MODEL_WORDS = 2
-_MIN_MODEL_WEIGHT = 0.3
+MIN_MODEL_WEIGHT = 0.3
 # Unnamed sources that newsrooms use as shorthand and usually name later in
 # the story: flagged, but lower than "some say" or "many believe".
 _SHORTHAND_CROWDS = frozenset({"critics", "experts", "observers", "sources", "insiders", "detractors"})
@@ -111,7 +111,7 @@ class BiasDetectionTool:
             return []
         flagged: list[Finding] = []
         for token, weight in scored.contributions:
-            if weight < _MIN_MODEL_WEIGHT or len(flagged) == _MAX_MODEL_WORDS:
+            if weight < MIN_MODEL_WEIGHT or len(flagged) == _MAX_MODEL_WORDS:
                 break
             if any(f.start < token.end and token.start < f.end for f in findings):
                 continue

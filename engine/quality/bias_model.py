@@ -50,21 +50,29 @@ def length_feature(token_count: int) -> float:
 @dataclass(frozen=True)
 class SentenceScore:
     probability: float
-    contributions: tuple[tuple[Token, float], ...]  # positive contributions, largest first
+    contributions: tuple[tuple[Token, float], ...]  # positive contributions of shown words, largest first
 
 
 class BiasModel:
-    def __init__(self, intercept: float, length_weight: float, weights: dict[str, float], threshold: float) -> None:
+    """`shown` are the words a finding may name: those a public lexicon lists.
+    Every weighted word moves the probability, but a word the model learned
+    only from co-occurrence ("board", "water") is never presented as the
+    reason a sentence reads as opinion."""
+
+    def __init__(self, intercept: float, length_weight: float, weights: dict[str, float], threshold: float,
+                 shown: frozenset[str] = frozenset()) -> None:
         self.intercept = intercept
         self.length_weight = length_weight
         self.weights = weights
         self.threshold = threshold
+        self.shown = shown
 
     @classmethod
     def from_json(cls, source: str) -> BiasModel:
         data = json.loads(source)
         return cls(float(data["intercept"]), float(data["length_weight"]),
-                   {k: float(v) for k, v in data["weights"].items()}, float(data["threshold"]))
+                   {k: float(v) for k, v in data["weights"].items()}, float(data["threshold"]),
+                   frozenset(data.get("shown", [])))
 
     @classmethod
     def load(cls) -> BiasModel:
@@ -78,7 +86,7 @@ class BiasModel:
             if weight is None:
                 continue
             z += weight
-            if weight > 0:
+            if weight > 0 and term in self.shown:
                 contributions.append((token, weight))
         contributions.sort(key=lambda item: -item[1])
         return SentenceScore(1.0 / (1.0 + math.exp(-z)), tuple(contributions))

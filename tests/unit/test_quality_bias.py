@@ -2,7 +2,8 @@
 
 import pytest
 
-from engine.quality.bias import BiasDetectionTool, bias_score
+from engine.quality.bias import MIN_MODEL_WEIGHT, BiasDetectionTool, bias_score
+from engine.quality.bias_model import BiasModel
 from engine.quality.lexicon import BiasLexicon
 
 tool = BiasDetectionTool()
@@ -129,3 +130,39 @@ def test_neutral_senses_are_not_flagged() -> None:
     assert rules.analyze("The International Crisis Group published the report.").findings == []
     assert rules.analyze("Crisis Text Line volunteers answered 900 calls.").findings == []
     assert [f.text for f in rules.analyze("The crisis deepened.").findings] == ["crisis"]
+
+
+# --- the learned subjective-wording model ------------------------------------------------------
+
+def _toy_model(weights: dict[str, float], shown: set[str]) -> BiasModel:
+    return BiasModel(intercept=-2.0, length_weight=0.0, weights=weights, threshold=0.5, shown=frozenset(shown))
+
+
+def test_model_names_the_words_that_made_a_clean_sentence_read_as_opinion() -> None:
+    tool_with_model = BiasDetectionTool(model=_toy_model({"gleam": 3.0, "wing": 0.4}, {"gleam", "wing"}))
+    text = "The gleaming wing opened on Monday."
+    report = tool_with_model.analyze(text)
+    assert [(f.text, f.kind, f.severity) for f in report.findings] == [
+        ("gleaming", "subjective_wording", "low"), ("wing", "subjective_wording", "low")]
+    assert all(text[f.start:f.end] == f.text for f in report.findings)
+    assert "gleaming" in report.findings[0].explanation and report.findings[0].suggestion is None
+    assert report.bias_score > 20
+
+
+def test_model_is_attribution_aware_and_never_doubles_a_rule_finding() -> None:
+    tool_with_model = BiasDetectionTool(model=_toy_model({"gleam": 3.0, "reckless": 3.0}, {"gleam", "reckless"}))
+    assert tool_with_model.analyze("\u201cThe gleaming wing is here,\u201d said Mayor Lee.").findings == []
+    assert tool_with_model.analyze("Mayor Lee said the gleaming wing would open soon.").findings == []
+    assert [f.kind for f in tool_with_model.analyze("The reckless gleaming plan passed.").findings] == ["loaded_language"]
+
+
+def test_model_words_learned_only_from_co_occurrence_are_never_the_explanation() -> None:
+    tool_with_model = BiasDetectionTool(model=_toy_model({"water": 5.0}, set()))
+    assert tool_with_model.analyze("The water main broke.").findings == []
+
+
+def test_shipped_model_is_plain_data_and_leaves_plain_facts_alone() -> None:
+    model = BiasModel.load()
+    assert 0 < model.threshold < 1 and len(model.weights) > 1000
+    assert all(model.weights[w] >= MIN_MODEL_WEIGHT for w in model.shown)
+    assert tool.analyze("The council approved the budget on Tuesday by a 5-2 vote.").findings == []
