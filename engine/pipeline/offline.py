@@ -255,7 +255,9 @@ def revision(ctx: StageContext) -> out.Revision:
                           f"restored the source's wording of a quote ({quote.source_label})"))
     for claim in ctx.output("fact_verification", out.FactVerification).report.claims:
         if claim.verdict == "contradicted" and claim.located:
-            edits.append((claim.start, claim.end, "",
+            # The sentence goes with its citation, so no bare "[S3]" is left behind.
+            cited = _TRAILING_CITATION.match(body, claim.end)
+            edits.append((claim.start, cited.end() if cited else claim.end, "",
                           f"removed a claim its source contradicts: \u201c{shorten(claim.text, 80)}\u201d"))
     taken_until = len(body) + 1
     # Apply from the end so earlier offsets stay valid; skip edits that overlap a later one.
@@ -266,12 +268,14 @@ def revision(ctx: StageContext) -> out.Revision:
         taken_until = start
         changes.append(change)
     body = re.sub(r"[ \t]{2,}", " ", body)
+    body = re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n\n", body).replace(" \n", "\n")   # a paragraph emptied by a cut
     missing = ctx.output("perspective_analysis", out.PerspectiveAnalysis).report.missing
     if missing:
         changes.append("still missing perspectives (needs reporting): " + ", ".join(missing))
     return out.Revision(headline=first.headline, dek=first.dek, body=body, changes=list(reversed(changes)))
 
 
+_TRAILING_CITATION = re.compile(r"[ \t]*(?:\[S\d+\][ \t]*)+")
 # A suggestion that starts with one of these is advice to the editor ("say who considers it unfair",
 # "give the figures"), not a word to put in the text.
 _ADVICE_VERBS = frozenset("""say give name cite use add remove delete attribute quantify describe explain state let

@@ -59,3 +59,13 @@ def test_a_real_replacement_word_is_used_with_its_article() -> None:
     revised = revise("It was a tragic crash on the bridge. [S1]\n")
     assert revised.body.startswith("It was a fatal crash on the bridge.")
     assert any("as \u201cfatal\u201d" in change for change in revised.changes)
+
+
+def test_a_contradicted_sentence_goes_with_its_citation() -> None:
+    body = ("The new schedule starts in May. [S1] The new schedule starts in October. [S1]\n\n"
+            "Night workers said the change was hard on them. [S1]\n")
+    revised = revise(body)
+    assert any("contradicts" in change for change in revised.changes), revised.changes
+    assert "October" not in revised.body
+    assert "[S1] [S1]" not in revised.body and "\n[S1]" not in revised.body
+    assert revised.body.startswith("The new schedule starts in May. [S1]\n\nNight workers")
