@@ -18,15 +18,16 @@ from engine.execution.settings import (
     load_engine_settings,
     save_engine_settings,
 )
-from engine.pipeline.persist import PROVIDER_TUNING_KEY, TUNABLE
+from engine.pipeline.persist import CHECKER_FIELDS, PROVIDER_TUNING_KEY, TUNABLE
 from engine.providers.settings import PROVIDER_NAMES
+from engine.quality.checker import CHECKER_PROTOCOLS
 from engine.quality.overall import QualityGates, QualityWeights
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIGenerationConfig, AppSetting
 
 PROFILE_FIELDS = ("name", "provider", "model", "base_url", "temperature", "target_length", "tone", "audience",
                   "style_guide", "banned_phrases", "stage_models", "quality_gates", "quality_weights",
-                  "requests_per_minute", "tokens_per_minute")
+                  "requests_per_minute", "tokens_per_minute", "checker")
 EXPORT_FOLDER_KEY = "publish_folder"
 
 
@@ -55,6 +56,9 @@ class ProfileData:
     quality_weights: dict[str, Any] = field(default_factory=dict)
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
+    # The checking stages' provider, model, base_url and protocol (engine.quality.checker);
+    # empty: the same as generation.
+    checker: dict[str, str] = field(default_factory=dict)
     id: int | None = None
     is_default: bool = False
 
@@ -89,11 +93,33 @@ def validate_profile(data: ProfileData) -> dict[str, str]:
         problems["requests_per_minute"] = "0 (no limit) or more"
     if data.tokens_per_minute < 0:
         problems["tokens_per_minute"] = "0 (no limit) or more"
+    problems.update(checker_problems(data.checker))
     for name, kind in (("quality_gates", QualityGates), ("quality_weights", QualityWeights)):
         try:
             kind.from_dict(getattr(data, name))
         except (ValueError, TypeError) as error:
             problems[name] = str(error)
+    return problems
+
+
+def checker_problems(checker: dict[str, Any]) -> dict[str, str]:
+    """"checker.<field>" -> reason, for a profile's checker settings."""
+    problems: dict[str, str] = {}
+    unknown = sorted(set(checker) - set(CHECKER_FIELDS))
+    if unknown:
+        problems["checker"] = f"unknown setting(s) {', '.join(unknown)} (known: {', '.join(CHECKER_FIELDS)})"
+    provider = checker.get("provider") or ""
+    if provider and provider not in PROVIDER_NAMES:
+        problems["checker.provider"] = f"one of {', '.join(PROVIDER_NAMES)}, or empty for the generation provider"
+    if (checker.get("protocol") or "auto") not in CHECKER_PROTOCOLS:
+        problems["checker.protocol"] = f"one of {', '.join(CHECKER_PROTOCOLS)}"
+    base_url = checker.get("base_url") or ""
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems["checker.base_url"] = "an http(s) URL such as http://localhost:11434/v1"
+    if provider and provider != "offline" and checker.get("protocol") == "minicheck" and not checker.get("model"):
+        problems["checker.model"] = "the fact-checking model's name, e.g. bespoke-minicheck"
     return problems
 
 
@@ -123,6 +149,7 @@ class ProfileStore:
                 setattr(config, name, _copy(getattr(data, name)))
             config.name = data.name.strip()
             config.base_url = data.base_url or None
+            config.checker = {k: str(v).strip() for k, v in data.checker.items() if v and str(v).strip()}
             session.add(config)
             session.flush()
             return ProfileData.of(config)

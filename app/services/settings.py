@@ -106,6 +106,7 @@ class SettingsDraft:
 
     profile: ProfileData | None = None
     compatible_server: bool = False         # "OpenAI-compatible server": the profile must name its URL
+    compatible_checker: bool = False        # the same for the checker's server
     machine: dict[str, Any] | None = None
     tuning: dict[str, Any] | None = None
     publish_folder: str | None = None
@@ -221,6 +222,8 @@ class SettingsService(QObject):
                 problems.add(key, reason)
             if draft.compatible_server and not (draft.profile.base_url or "").strip():
                 problems.add("base_url", "the server's address, e.g. http://localhost:11434/v1")
+            if draft.compatible_checker and not (draft.profile.checker.get("base_url") or "").strip():
+                problems.add("checker.base_url", "the server's address, e.g. http://localhost:11434/v1")
         if draft.machine is not None:
             problems.found.update(_machine_problems(draft.machine))
         if draft.tuning is not None:

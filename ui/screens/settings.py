@@ -65,9 +65,20 @@ GATE_LABELS = {"bias_max": ("Bias score at most", "Higher is more biased."),
                "fact_check_min": ("Fact-check score at least", "The share of claims the sources support."),
                "perspective_min": ("Perspective balance at least", ""),
                "min_perspectives": ("Perspectives at least", "Distinct stakeholder voices."),
-               "overall_min": ("Overall score at least", "")}
+               "overall_min": ("Overall score at least", ""),
+               "originality_min": ("Originality at least", "Stops a draft that mostly repeats its sources "
+                                   "word for word; 0 switches the gate off.")}
 GATE_DEFAULTS = {"bias_max": 20.0, "fact_check_min": 80.0, "perspective_min": 60.0, "min_perspectives": 2,
-                 "overall_min": 70.0}
+                 "overall_min": 70.0, "originality_min": 40.0}
+# Who runs the checking stages: (choice, label). "compatible" is the openai provider with a server URL.
+CHECKERS = (("same", "Same as generation"), ("offline", "Offline rules (no model)"), ("openai", "OpenAI"),
+            ("anthropic", "Anthropic"),
+            ("compatible", "OpenAI-compatible server (e.g. Ollama's bespoke-minicheck)"))
+_CHECKER_CHOICES = [choice for choice, _label in CHECKERS]
+CHECKER_PROTOCOL_LABELS = (("auto", "Automatic: MiniCheck when the model's name says so"),
+                           ("minicheck", "Grounded fact checker: Document + Claim, Yes or No"),
+                           ("judge", "General model: judges claims against the sources' passages"))
+_PROTOCOLS = [protocol for protocol, _label in CHECKER_PROTOCOL_LABELS]
 
 
 def _spin(maximum: int, *, suffix: str = "", no_limit: bool = False) -> QSpinBox:
@@ -100,6 +111,15 @@ def _align_labels(page: QWidget) -> None:
     width = max((label.sizeHint().width() for label in labels), default=0)
     for label in labels:
         label.setMinimumWidth(width)
+
+
+def _checker_choice_of(checker: dict[str, str]) -> str:
+    provider = checker.get("provider") or ""
+    if not checker:
+        return "same"
+    if provider == "openai" and checker.get("base_url"):
+        return "compatible"
+    return provider if provider in _CHECKER_CHOICES else "same"
 
 
 def _choice_of(profile: ProfileData) -> str:
@@ -346,6 +366,12 @@ class SettingsScreen(QWidget):
         gates = {**GATE_DEFAULTS, **profile.quality_gates}
         for name, box in self.gate_boxes.items():
             box.setValue(gates[name])
+        checker = profile.checker
+        self.checker_box.setCurrentIndex(_CHECKER_CHOICES.index(_checker_choice_of(checker)))
+        self.checker_model_edit.setText(checker.get("model", ""))
+        self.checker_url_edit.setText(checker.get("base_url", ""))
+        protocol = checker.get("protocol") or "auto"
+        self.checker_protocol_box.setCurrentIndex(_PROTOCOLS.index(protocol) if protocol in _PROTOCOLS else 0)
         self._show_provider_rows()
 
     def _form_profile(self) -> ProfileData:
@@ -361,7 +387,24 @@ class SettingsScreen(QWidget):
             requests_per_minute=self.rpm_box.value(), tokens_per_minute=self.tpm_box.value(),
             temperature=round(self.temperature_box.value(), 2), target_length=self.length_box.value(),
             tone=self.tone_edit.text(), audience=self.audience_edit.text(),
-            style_guide=self.style_edit.toPlainText(), quality_gates={**base.quality_gates, **gates})
+            style_guide=self.style_edit.toPlainText(), quality_gates={**base.quality_gates, **gates},
+            checker=self._form_checker())
+
+    def _form_checker(self) -> dict[str, str]:
+        """The checker as the profile stores it: empty for "same as generation"."""
+        choice = _CHECKER_CHOICES[self.checker_box.currentIndex()]
+        if choice == "same":
+            return {}
+        if choice == "offline":
+            return {"provider": "offline"}
+        checker = {"provider": "openai" if choice == "compatible" else choice,
+                   "model": self.checker_model_edit.text().strip()}
+        if choice == "compatible":
+            checker["base_url"] = self.checker_url_edit.text().strip()
+        protocol = _PROTOCOLS[self.checker_protocol_box.currentIndex()]
+        if protocol != "auto":
+            checker["protocol"] = protocol
+        return {k: v for k, v in checker.items() if v}
 
     def _form_machine(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -392,6 +435,7 @@ class SettingsScreen(QWidget):
         return SettingsDraft(
             profile=self._form_profile() if wanted("profile") else None,
             compatible_server=_CHOICES[self.provider_box.currentIndex()] == "compatible",
+            compatible_checker=_CHECKER_CHOICES[self.checker_box.currentIndex()] == "compatible",
             machine=state["machine"] if wanted("machine") else None,
             tuning=state["tuning"] if wanted("tuning") else None,
             publish_folder=state["publish_folder"] if wanted("publish_folder") else None,
@@ -435,7 +479,14 @@ class SettingsScreen(QWidget):
             self.model_box.addItems(list(self._models_for(choice)))
             self.model_box.setEditText(text)
 
+    def _show_checker_rows(self) -> None:
+        choice = _CHECKER_CHOICES[self.checker_box.currentIndex()]
+        for key in ("checker.model", "checker.protocol"):
+            self.checker_form.setRowVisible(self.fields[key], choice not in ("same", "offline"))
+        self.checker_form.setRowVisible(self.fields["checker.base_url"], choice == "compatible")
+
     def _show_provider_rows(self) -> None:
+        self._show_checker_rows()
         choice = _CHOICES[self.provider_box.currentIndex()]
         self.provider_form.setRowVisible(self.fields["base_url"], choice == "compatible")
         self.model_box.setEnabled(choice != "offline")
@@ -629,9 +680,30 @@ class SettingsScreen(QWidget):
             self.gate_boxes[name] = box
             gate_form.addRow(f"{label}:", self._field(f"quality_gates.{name}", box, hint))
 
+        self.checker_box = QComboBox()
+        for _choice, label in CHECKERS:
+            self.checker_box.addItem(label)
+        self.checker_model_edit = QLineEdit()
+        self.checker_model_edit.setPlaceholderText("e.g. bespoke-minicheck")
+        self.checker_url_edit = QLineEdit()
+        self.checker_url_edit.setPlaceholderText("http://localhost:11434/v1")
+        self.checker_protocol_box = QComboBox()
+        for _protocol, label in CHECKER_PROTOCOL_LABELS:
+            self.checker_protocol_box.addItem(label)
+        checker = QGroupBox("Checker: who checks facts, bias, voices and copying")
+        self.checker_form = QFormLayout(checker)
+        self.checker_form.addRow("&Check with:", self._field(
+            "checker.provider", self.checker_box, "The checks may use another model than the drafts, e.g. a "
+                                                  "grounded fact checker served on this computer."))
+        self.checker_form.addRow("Checker mo&del:", self._field("checker.model", self.checker_model_edit))
+        self.checker_form.addRow("Checker server U&RL:", self._field("checker.base_url", self.checker_url_edit))
+        self.checker_form.addRow("Checker &protocol:", self._field(
+            "checker.protocol", self.checker_protocol_box, "A fact checker such as MiniCheck checks claims only; "
+                                                           "bias, voices and copying stay with the offline rules."))
+
         page = QWidget()
         layout = QVBoxLayout(page)
-        for group in (provider, writing, gates):
+        for group in (provider, writing, gates, checker):
             layout.addWidget(group)
         _align_labels(page)
         layout.addStretch()
@@ -708,6 +780,11 @@ class SettingsScreen(QWidget):
         self.provider_box.currentIndexChanged.connect(self._provider_changed)
         self.provider_box.currentIndexChanged.connect(self._edited)
         self.style_edit.textChanged.connect(self._edited)
+        for edit in (self.checker_model_edit, self.checker_url_edit):
+            edit.textChanged.connect(self._edited)
+        for combo in (self.checker_box, self.checker_protocol_box):
+            combo.currentIndexChanged.connect(self._edited)
+        self.checker_box.currentIndexChanged.connect(self._show_checker_rows)
         boxes = [self.rpm_box, self.tpm_box, self.length_box, self.temperature_box, self.timeout_box,
                  self.attempts_box, *self.gate_boxes.values(), *self.machine_boxes.values()]
         for box in boxes:
