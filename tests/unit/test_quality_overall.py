@@ -57,3 +57,31 @@ def test_weights_are_normalised() -> None:
     doubled = QualityWeights(fact=0.8, bias=0.5, perspective=0.4, originality=0.3)
     assert (score_overall(10, 90, 70, 95, 3, weights=doubled).overall_quality_score
             == score_overall(10, 90, 70, 95, 3).overall_quality_score)
+
+
+def test_a_draft_that_repeats_its_sources_fails_the_originality_gate() -> None:
+    assert QualityGates().originality_min == 40
+    copied = score_overall(bias=0, fact=100, perspective=90, originality=0, perspectives_count=3)
+    assert not copied.quality_passed and copied.failed_gates == ["originality_score 0 < 40"]
+    # 15 % of the words copied (originality 70) is a written article quoting its sources: it passes.
+    written = score_overall(bias=0, fact=100, perspective=90, originality=70, perspectives_count=3)
+    assert written.quality_passed
+    assert score_overall(0, 100, 90, 39.5, 3).failed_gates == ["originality_score 39.5 < 40"]
+    off = QualityGates.from_dict({"originality_min": 0})
+    assert score_overall(0, 100, 90, 0, 3, gates=off).quality_passed
+
+
+def test_originality_gate_on_a_copied_and_a_written_article() -> None:
+    from engine.quality import SourceDoc, analyze_text
+
+    source = SourceDoc("S1", "Minutes", (
+        "The city council voted 5-2 on Tuesday night to approve a general fund budget of $412.6 million for the "
+        "next fiscal year, closing a projected gap by leaving 22 vacant positions unfilled and drawing money "
+        "from the general reserve."))
+    copied = ("The city council voted 5-2 on Tuesday night to approve a general fund budget of $412.6 million "
+              "for the next fiscal year, closing a projected gap by leaving 22 vacant positions unfilled [S1].\n")
+    written = ("Council members split 5-2 in favour of a $412.6 million spending plan on Tuesday [S1]. To cover "
+               "the shortfall, the city will keep 22 open jobs empty and dip into its reserve [S1].\n")
+    gate = "originality_score"
+    assert any(g.startswith(gate) for g in analyze_text(copied, [source]).overall.failed_gates)
+    assert not any(g.startswith(gate) for g in analyze_text(written, [source]).overall.failed_gates)
