@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
-from app.cli.articles import checker_options, run_overrides
+from app.cli.articles import checked_by_lines, checker_options, run_overrides
 from engine.articles import ArticleError, article_detail
 from engine.files import FileReadError, decode_text, read_capped
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
+from engine.quality.presentation import checker_text, claim_next_step, score_checkers
 from engine.quality.types import SourceDoc
 from engine.review import EXPORT_FORMATS, write_export
 from engine.source_material import SourceMaterialError, source_from_file
@@ -135,7 +136,9 @@ def _analyze(args: argparse.Namespace) -> int:
         "perspective_balance_score": final.perspective_balance_score, "originality_score": final.originality_score,
         "overall_quality_score": final.overall_quality_score, "quality_passed": final.quality_passed,
         "failed_gates": final.failed_gates, "perspectives_covered": final.perspectives_covered,
-        "claims": [c.to_dict() for c in final.fact.claims],
+        "quality_checkers": score_checkers(final),
+        "claims": [{**c.to_dict(), "next_step": claim_next_step(c.verdict, c.evidence, c.source_label)}
+                   for c in final.fact.claims],
         "findings": [f.to_dict() for f in sorted(findings, key=lambda f: (f.start, f.end))],
     }
     _print_report(report, args.json)
@@ -164,12 +167,18 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
                f"perspective {report['perspective_balance_score']:.0f}  originality "
                f"{report['originality_score']:.0f}  overall {report['overall_quality_score']:.0f}  {verdict}",
                markup=False)
+    for line in checked_by_lines(report.get("quality_checkers") or {}):
+        out_.print(f"  {line}", markup=False)
     if report["claims"]:
         out_.print("\nClaims:", markup=False)
     for claim in report["claims"]:
         verdict_now = claim.get("effective_verdict") or claim["verdict"]
         source = f" [{claim['source_label']}]" if claim.get("source_label") else ""
-        out_.print(f"  {verdict_now:<13} {claim['text']}{source}", markup=False)
+        checked = checker_text(claim["checker"], claim["confidence"]) if claim.get("checker") \
+            else "checker not recorded"
+        out_.print(f"  {verdict_now:<13} {claim['text']}{source} ({checked})", markup=False)
+        if claim.get("next_step"):
+            out_.print(f"                next: {claim['next_step']}", markup=False)
     if report["findings"]:
         out_.print("\nFindings:", markup=False)
     for finding in report["findings"]:

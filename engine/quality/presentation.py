@@ -16,7 +16,9 @@ SCORE_REPORTS = {"fact_check": "fact", "bias": "bias", "perspective": "perspecti
 
 
 def _shorten(text: str, limit: int = _EVIDENCE_CHARS) -> str:
-    text = " ".join(text.split())
+    """The passage on one line, at most `limit` characters, without its closing full stop
+    (the sentence around the quotation supplies one)."""
+    text = " ".join(text.split()).rstrip(".")
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 

@@ -88,7 +88,7 @@ def test_an_unconfirmed_claim_says_what_to_do_next() -> None:
     assert claim_next_step("supported", "The council met.", "S1") == ""
     assert claim_next_step("unverifiable", None, None) == "Add a source that states this, or cut the claim."
     assert claim_next_step("unverifiable", "The council met on Monday.", "S2") == (
-        "Check against S2: the closest passage says \u201cThe council met on Monday.\u201d. "
+        "Check against S2: the closest passage says \u201cThe council met on Monday\u201d. "
         "Add a source that states this, or cut the claim.")
     contradicted = claim_next_step("contradicted", "The motion carried 5-2. " * 20, "S1")
     assert contradicted.startswith("Check against S1: it says \u201cThe motion carried 5-2.")
