@@ -23,6 +23,18 @@ rules and the model combined as the product decides: a sentence is biased
 when the rules fail the gate or the model's probability reaches the
 threshold. Held-out figures are then measured with the real BiasDetectionTool.
 
+Measured (sentence biased when analysed alone it fails the bias gate,
+bias_score > 20; "rules" is the landed code before issue 11's bias work):
+
+    set               how                 rules: macro-F1 (P/R biased)   rules + model now
+    newssd-train      5-fold CV           0.555 (0.49/0.29)              0.629 (0.53/0.51)
+    wnc-train         5-fold CV           0.481 (0.63/0.20)              0.554 (0.61/0.39)
+    newssd-test       held out            0.567 (0.70/0.35)              0.655 (0.72/0.56)
+    wnc-test          held out            0.445 (0.55/0.16)              0.561 (0.60/0.43)
+    npov-statements   held out, no train  0.548 (0.51/0.27)              0.596 (0.50/0.46)
+
+NewsSD-ENG's own baselines on its test split: TF-IDF + LR 0.55, mBERT 0.76.
+
 TextBlob and VADER are read from their PyPI wheels (unpacked anywhere:
 `pip download --no-deps textblob vaderSentiment` and unzip); their files are
 not committed.

@@ -7,6 +7,14 @@ source's opinion and are skipped; a clause attributed to an unnamed crowd
 is flagged by the lexicon. Headings, citation markers and link targets are
 masked out before analysis (see engine.quality.text).
 
+Two layers. The lexicon (resources/quality/bias_lexicon.toml) names loaded
+words with an explanation and a replacement. A sentence the rules leave
+clean is then read by a small learned model (engine.quality.bias_model):
+when it judges the sentence opinion, its most opinion-weighted words become
+low-severity "subjective_wording" findings. On held-out news sentences
+(NewsSD-ENG test, bench/bias_data.py) this lifts macro-F1 from 0.56 to 0.66
+at the same biased precision (0.72; recall 0.34 -> 0.56).
+
 Score. Each finding is worth its severity in points (low 1, medium 2, high
 3). The score grows with points per prose sentence, so one loaded word in a
 long clean article scores low and the same word in a two-sentence brief

@@ -11,7 +11,9 @@ and writes resources/quality/bias_model.json; the file names its training
 data, their licences and the measured figures.
 
 Explainable by construction: the words with the largest positive weights in
-a flagged sentence are the finding's spans.
+a flagged sentence are the finding's spans, and only words a public lexicon
+lists may be shown. The file holds about 7,400 weighted words (157 kB);
+scoring the sentences of a 1,500-word article adds about 20 ms.
 """
 
 from __future__ import annotations
