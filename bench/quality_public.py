@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/quality_public.py [--split dev|test] [--set NAME ...] [--limit N] [--json]
     .venv/bin/python bench/quality_public.py --extra labelled.jsonl --task grounded   # e.g. acceptance's sets
-    .venv/bin/python bench/quality_public.py --provider openai --model M --base-url URL   # a checker model
+    .venv/bin/python bench/quality_public.py --provider openai --model bespoke-minicheck --base-url URL  # a checker
 
 Data: the DATASETS of bench/fact_data.py (tasks "grounded", "three_way") and bench/bias_data.py ("bias"),
 read from the fetched snapshots (bench/public_data.py), plus any `--extra` JSON Lines file of labelled items
@@ -51,7 +51,7 @@ if str(ROOT) not in sys.path:
 from engine.quality.batch import (  # noqa: E402 - after the path set-up above
     BatchLineError,
     analyze_item,
-    analyze_item_with_llm,
+    analyze_item_with,
     in_order,
     output_object,
     parse_item,
@@ -328,22 +328,23 @@ def run_offline(source: Source, limit: int | None) -> SetResult:
     return result
 
 
-async def run_with_model(sources: list[Source], limit: int | None, provider: Any, model: str, checker: str,
-                         in_flight: int) -> list[SetResult]:
+async def run_with_model(sources: list[Source], limit: int | None, checker: Any, in_flight: int) -> list[SetResult]:
     """Every set with the checker model, at most `in_flight` items at once; one event loop for all of
     them (the provider's connections belong to it), the provider closed at the end."""
     async def one(pair: tuple[Any, Any]) -> tuple[dict[str, Any], dict[str, Any] | str]:
         item, parsed = pair
         try:
-            return item, output_object(parsed, await analyze_item_with_llm(provider, model, parsed), checker)
+            return item, output_object(parsed, await analyze_item_with(checker, parsed), checker.name)
         except Exception as error:  # noqa: BLE001 - a provider's failure on one item is counted, not fatal
             return item, f"{type(error).__name__}: {error}"
 
     results = []
     try:
         for source in sources:
-            print(f"running {source.name} ({source.task}) with {checker}...", file=sys.stderr, flush=True)
-            result = SetResult(source.name, source.task, {**source.provenance, "checker": checker})
+            print(f"running {source.name} ({source.task}) with {checker.name} ({checker.protocol})...",
+                  file=sys.stderr, flush=True)
+            result = SetResult(source.name, source.task,
+                               {**source.provenance, "checker": checker.name, "protocol": checker.protocol})
             started = time.perf_counter()
             async for item, output in in_order(list(_labelled(result, source.items(), limit)), one, in_flight):
                 if isinstance(output, str):
@@ -353,7 +354,7 @@ async def run_with_model(sources: list[Source], limit: int | None, provider: Any
             result.seconds = time.perf_counter() - started
             results.append(result)
     finally:
-        await provider.aclose()
+        await checker.provider.aclose()
     return results
 
 
@@ -432,17 +433,19 @@ def speed(count: int) -> dict[str, Any]:
 
 # --- report ------------------------------------------------------------------------------------
 
-def configured_checker(args: argparse.Namespace) -> tuple[Any, str, str] | None:
+def configured_checker(args: argparse.Namespace) -> Any:
+    """The checker --provider/--model/--base-url/--protocol describe (engine.quality.checker), or None."""
     if not args.provider:
         return None
     from engine.providers import make_provider
-    from engine.providers.settings import ProviderSettings
+    from engine.quality.checker import Checker, CheckerSettings
 
-    settings = ProviderSettings(provider=args.provider, model=args.model or "", base_url=args.base_url)
-    provider = make_provider(settings)
-    if provider is None:
+    settings = CheckerSettings.of(args.provider, args.model or "", args.base_url, args.protocol)
+    if settings.offline:
         return None
-    return provider, settings.model, f"{settings.provider}:{settings.model}"
+    provider = make_provider(settings.provider)
+    assert provider is not None
+    return Checker(provider, settings.provider.model, settings.kind)
 
 
 def print_report(report: dict[str, Any], examples: int) -> None:
@@ -509,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
                                            "environment or keyring)")
     parser.add_argument("--model", help="the checker model (default: the provider's)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
+    parser.add_argument("--protocol", choices=("auto", "minicheck", "judge"), default="auto",
+                        help="minicheck (Document/Claim -> Yes/No), judge (an LLM with passages), auto (minicheck "
+                             "when the model's name says so)")
     parser.add_argument("--in-flight", type=int, default=8, metavar="N", help="items at once with a model")
     args = parser.parse_args(argv)
     if args.extra and not args.task:
@@ -528,8 +534,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running {source.name} ({source.task})...", file=sys.stderr, flush=True)
             results.append(run_offline(source, args.limit))
     else:
-        results = asyncio.run(run_with_model(sources, args.limit, *checker, args.in_flight))
-    report: dict[str, Any] = {"checker": checker[2] if checker else OFFLINE_CHECKER, "skipped": skipped,
+        results = asyncio.run(run_with_model(sources, args.limit, checker, args.in_flight))
+    report: dict[str, Any] = {"checker": checker.name if checker else OFFLINE_CHECKER, "skipped": skipped,
                               "anchors": ANCHORS, "sets": [r.report(args.examples) for r in results]}
     if not args.no_speed:
         print("running the speed set...", file=sys.stderr, flush=True)

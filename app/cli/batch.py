@@ -20,9 +20,11 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from app.cli import CommandError, error_console, opened
+from app.cli.articles import run_overrides
 from engine.providers import make_provider
 from engine.providers.base import ProviderError
-from engine.quality.batch import RawLine, read_lines, run_offline, run_with_llm
+from engine.quality.batch import RawLine, read_lines, run_offline, run_with_checker
+from engine.quality.checker import Checker, CheckerSettings
 from engine.quality.overall import QualityGates, QualityWeights
 from engine.store.models import AIGenerationConfig
 
@@ -67,21 +69,29 @@ def _progressed(lines: Iterable[RawLine], stream: IO[bytes]) -> Iterator[RawLine
             progress.update(task, completed=stream.tell() if total is not None else None, lines=count)
 
 
-def _profile_scoring(args: argparse.Namespace) -> tuple[Any, Any, QualityGates, QualityWeights]:
-    """The default profile's gates and weights, and its provider settings with the flags on top."""
-    from engine.pipeline.persist import profile_of, provider_settings
+def _scoring(args: argparse.Namespace) -> tuple[CheckerSettings | None, QualityGates, QualityWeights]:
+    """The default profile's gates and weights, and the checker the run asks for: the checker
+    options (or COPYDESK_CHECKER_*) when given, else --provider/--model, else none (offline)."""
+    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
 
-    overrides = {k: v for k, v in (("provider", args.provider), ("model", args.model)) if v}
-    with opened(args) as context, context.db.read() as session:
-        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-        assert config is not None
-        profile, settings = provider_settings(profile_of(config), overrides)
+    overrides = run_overrides(args)
+    asked_for_checker = any(k.startswith("checker_") for k in overrides) or any(
+        os.environ.get(f"COPYDESK_CHECKER_{name}") for name in ("PROVIDER", "MODEL", "BASE_URL", "PROTOCOL"))
     try:
+        with opened(args) as context, context.db.read() as session:
+            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+            assert config is not None
+            profile, settings = provider_settings(profile_of(config), overrides)
+            checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
         gates = QualityGates.from_dict(profile.quality_gates)
         weights = QualityWeights.from_dict(profile.quality_weights)
+    except ProviderError as error:
+        raise CommandError(str(error)) from None
     except ValueError as error:
         raise CommandError(f"the default profile's quality settings: {error}") from None
-    return profile, settings, gates, weights
+    if checker is None and args.provider:
+        checker = CheckerSettings(settings)
+    return (None if checker is None or checker.offline else checker), gates, weights
 
 
 async def _drain(results: AsyncIterator[dict[str, Any]], write: Any, provider: Any) -> None:
@@ -95,13 +105,15 @@ async def _drain(results: AsyncIterator[dict[str, Any]], write: Any, provider: A
 def analyze_batch(args: argparse.Namespace) -> int:
     if not 1 <= args.in_flight <= MAX_IN_FLIGHT:
         raise CommandError(f"--in-flight must be between 1 and {MAX_IN_FLIGHT}")
-    profile, settings, gates, weights = _profile_scoring(args)
-    provider = None
-    if args.provider and settings.provider != "offline":
+    checker_settings, gates, weights = _scoring(args)
+    checker = None
+    if checker_settings is not None:
         try:
-            provider = make_provider(settings)
+            provider = make_provider(checker_settings.provider)
         except ProviderError as error:
             raise CommandError(str(error)) from None
+        assert provider is not None
+        checker = Checker(provider, checker_settings.provider.model, checker_settings.kind)
     done = 0
     failed: list[int] = []
 
@@ -115,14 +127,13 @@ def analyze_batch(args: argparse.Namespace) -> int:
 
     with _input(args.batch) as stream:
         lines = _progressed(read_lines(stream), stream)
-        if provider is None:
+        if checker is None:
             for result in run_offline(lines, gates, weights):
                 write(result)
         else:
-            model = profile.model_for("finalization")
-            results = run_with_llm(lines, provider, model, f"{settings.provider}:{model}", gates, weights,
-                                   in_flight=args.in_flight, failed=(ProviderError,))
-            asyncio.run(_drain(results, write, provider))
+            results = run_with_checker(lines, checker, gates, weights, in_flight=args.in_flight,
+                                       failed=(ProviderError,))
+            asyncio.run(_drain(results, write, checker.provider))
     if failed:
         shown = ", ".join(map(str, failed[:_FAILED_LINES_SHOWN])) + (", ..." if len(failed) > _FAILED_LINES_SHOWN
                                                                       else "")

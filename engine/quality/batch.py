@@ -10,7 +10,9 @@ A line that cannot be analysed: {"line": N, "id"?: ..., "error": "one line"}.
 Sources are labelled S1, S2, ... in input order (a text cites them as [S1]),
 and a claim's "source" is that label. Keys an item carries beyond these
 (a benchmark's "label") are ignored. "claims", when given, are checked
-instead of the claims extracted from the text.
+instead of the claims extracted from the text. "checker" names who was asked
+to check the item: "offline rules", or "<provider>:<model>" (engine.quality.checker;
+a model's analysis always builds on the offline rules' findings).
 
 The CLI does the I/O; benchmarks call the same functions in-process, so a
 figure measured on a benchmark is the figure the command line gives.
@@ -25,8 +27,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
-from engine.providers.base import Provider
-from engine.quality import analyze_text, analyze_text_with_llm
+from engine.quality import analyze_text, analyze_with
+from engine.quality.checker import Checker
 from engine.quality.overall import QualityGates, QualityWeights
 from engine.quality.types import OFFLINE_CHECKER, QualityReport, SourceDoc
 
@@ -146,16 +148,8 @@ def error_object(line: int, error: Exception, item_id: str | int | None = None) 
     return {"line": line, **({"id": item_id} if item_id is not None else {}), "error": message}
 
 
-def report_checker(report: QualityReport, asked: str = OFFLINE_CHECKER) -> str:
-    """Who produced the scores: the models the reports name, else the one that was
-    asked (the model path leaves each report's checker to the merge rules)."""
-    named = [r.checker for r in (report.fact, report.bias, report.perspective, report.originality)]
-    models = list(dict.fromkeys(c for c in named if c != OFFLINE_CHECKER))
-    return " + ".join(models) if models else asked
-
-
-def output_object(item: BatchItem, report: QualityReport, asked: str = OFFLINE_CHECKER) -> dict[str, Any]:
-    """The output line for an analysed item."""
+def output_object(item: BatchItem, report: QualityReport, checker: str = OFFLINE_CHECKER) -> dict[str, Any]:
+    """The output line for an analysed item; `checker` is the name of the checker asked."""
     return {
         "id": item.id,
         "bias_score": report.bias.bias_score,
@@ -163,7 +157,7 @@ def output_object(item: BatchItem, report: QualityReport, asked: str = OFFLINE_C
         "perspective_balance_score": report.perspective.perspective_balance_score,
         "overall_quality_score": report.overall.overall_quality_score,
         "passed": report.overall.quality_passed,
-        "checker": report_checker(report, asked),
+        "checker": checker,
         "claims": [{"text": c.text, "verdict": c.verdict, "confidence": c.confidence, "evidence": c.evidence,
                     "source": c.source_label} for c in report.fact.claims],
         "findings": [{"tool": f.tool, "kind": f.kind, "start": f.start, "end": f.end, "text": f.text,
@@ -178,12 +172,13 @@ def analyze_item(item: BatchItem, gates: QualityGates | None = None,
                         gates=gates, weights=weights)
 
 
-async def analyze_item_with_llm(provider: Provider, model: str, item: BatchItem, gates: QualityGates | None = None,
-                                weights: QualityWeights | None = None) -> QualityReport:
-    """The offline analysis plus the model's (engine.quality.analyze_text_with_llm)."""
-    return await analyze_text_with_llm(provider, model, item.text, list(item.sources),
-                                       claims=None if item.claims is None else list(item.claims),
-                                       gates=gates, weights=weights)
+async def analyze_item_with(checker: Checker, item: BatchItem, gates: QualityGates | None = None,
+                            weights: QualityWeights | None = None) -> QualityReport:
+    """One item checked by a model: a general LLM as judge, or a grounded fact checker
+    (engine.quality.analyze_with)."""
+    return await analyze_with(checker, item.text, list(item.sources),
+                              claims=None if item.claims is None else list(item.claims), gates=gates,
+                              weights=weights)
 
 
 def run_offline(lines: Iterable[RawLine], gates: QualityGates | None = None,
@@ -218,23 +213,22 @@ async def in_order(inputs: Iterable[_T], work: Callable[[_T], Awaitable[_R]], in
             task.cancel()
 
 
-async def run_with_llm(lines: Iterable[RawLine], provider: Provider, model: str, checker: str,
-                       gates: QualityGates | None = None, weights: QualityWeights | None = None,
-                       in_flight: int = 8, failed: tuple[type[Exception], ...] = ()
-                       ) -> AsyncIterator[dict[str, Any]]:
-    """One output object per input line, in order, with the model's analysis; an
-    exception of a type in `failed` (the provider's errors) becomes that line's error
-    object and the run goes on."""
+async def run_with_checker(lines: Iterable[RawLine], checker: Checker, gates: QualityGates | None = None,
+                           weights: QualityWeights | None = None, in_flight: int = 8,
+                           failed: tuple[type[Exception], ...] = ()) -> AsyncIterator[dict[str, Any]]:
+    """One output object per input line, in order, checked by `checker`; an exception of
+    a type in `failed` (the provider's errors) becomes that line's error object and the
+    run goes on."""
     async def one(raw: RawLine) -> dict[str, Any]:
         try:
             item = parse_line(raw)
         except BatchLineError as error:
             return error_object(raw.number, error)
         try:
-            report = await analyze_item_with_llm(provider, model, item, gates, weights)
+            report = await analyze_item_with(checker, item, gates, weights)
         except failed as error:
             return error_object(raw.number, error, item.id)
-        return output_object(item, report, checker)
+        return output_object(item, report, checker.name)
 
     async for result in in_order(lines, one, in_flight):
         yield result

@@ -139,6 +139,22 @@ def test_provider_path_against_the_fake_server(cli: CLI, tmp_path: Path) -> None
         assert all(text[f["start"]:f["end"]] == f["text"] for f in o["findings"])
 
 
+def test_a_grounded_checker_from_the_environment_checks_the_claims(cli: CLI, tmp_path: Path) -> None:
+    batch = _write(tmp_path / "batch.jsonl", [GIVEN_CLAIM, CONTRADICTED])
+    with FakeLLMServer(seed=2) as fake:
+        env = {"COPYDESK_CHECKER_PROVIDER": "openai", "COPYDESK_CHECKER_MODEL": "bespoke-minicheck",
+               "COPYDESK_CHECKER_BASE_URL": fake.url_openai}
+        result = cli("analyze", "--batch", str(batch), env=env)
+        stages = {r.stage for r in fake.requests}
+    assert result.returncode == 0, result.stderr
+    given, contradicted = _lines(result.stdout)
+    assert given["checker"] == contradicted["checker"] == "openai:bespoke-minicheck"
+    assert [c["verdict"] for c in given["claims"]] == ["supported"]   # every claim word is in the document
+    assert [c["verdict"] for c in contradicted["claims"]] != ["supported"]   # "6-1" is not
+    assert stages == {"fact_verification"}   # a fact checker only: bias and the rest stay offline
+    assert {"disastrous", "obviously"} <= {f["text"] for f in contradicted["findings"]}
+
+
 def test_provider_errors_fail_their_line_only(cli: CLI, tmp_path: Path) -> None:
     batch = _write(tmp_path / "batch.jsonl", [{**CONTRADICTED, "id": "a"}, {**CONTRADICTED, "id": "b"}])
     with FakeLLMServer(seed=1) as fake:

@@ -68,21 +68,33 @@ def test_reader_skips_blank_and_overlong_lines_keeping_physical_numbers() -> Non
 
 
 def test_in_order_keeps_input_order_and_the_bound() -> None:
-    running, most = 0, 0
+    started, running, most = 0, 0, 0
 
-    async def work(n: int) -> int:
-        nonlocal running, most
-        running += 1
-        most = max(most, running)
-        for _ in range(10 - n % 10):   # later inputs finish first
-            await asyncio.sleep(0)
-        running -= 1
-        return n * n
+    async def run() -> list[int]:
+        nonlocal started, running, most
+        four_running = asyncio.Event()
 
-    async def collect() -> list[int]:
-        return [r async for r in in_order(range(40), work, in_flight=4)]
+        async def work(n: int) -> int:
+            nonlocal started, running, most
+            started += 1
+            running += 1
+            most = max(most, running)
+            if running == 4:
+                four_running.set()
+            await four_running.wait()   # the first items wait until four run at once
+            for _ in range(10 - n % 10):   # later inputs finish first
+                await asyncio.sleep(0)
+            running -= 1
+            return n * n
 
-    assert asyncio.run(collect()) == [n * n for n in range(40)]
+        results = []
+        async for result in in_order(range(40), work, in_flight=4):
+            # Never more than four items started and not yet handed back.
+            assert started - len(results) <= 4
+            results.append(result)
+        return results
+
+    assert asyncio.run(run()) == [n * n for n in range(40)]
     assert most == 4
     with pytest.raises(ValueError, match="at least 1"):
         asyncio.run(collect_with(0))
