@@ -110,3 +110,22 @@ def test_speed_items_are_deterministic_two_sentences_and_a_2000_character_source
     from engine.quality.text import layout
 
     assert all(len(layout(i["text"]).sentences) == 2 for i in first)
+
+
+def test_missing_modules_snapshots_and_reserved_sets_are_skipped_with_a_line(
+        bench: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "tiny_data.py").write_text(
+        "from bench.public_data import Dataset\n"
+        "def _none(ds):\n    return iter(())\n"
+        "DATASETS = [\n"
+        "    Dataset('gone', 'grounded', 'nobody/not-fetched', '0' * 40, 'x.json', 'MIT', 'dev', _none),\n"
+        "    Dataset('acceptance', 'bias', 'nobody/reserved', '0' * 40, 'y.json', 'MIT', 'reserved', _none),\n"
+        "]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(bench, "DATA_MODULES", {"tiny_data": ("grounded", "bias"),
+                                                "not_written_yet": ("three_way",)})
+    sources, skipped = bench.data_sources({"dev", "test"}, None)
+    assert sources == []
+    assert any(line.startswith("gone: no snapshot") and "fetch github:nobody/not-fetched" in line for line in skipped)
+    assert any(line.startswith("acceptance: reserved for acceptance") for line in skipped)
+    assert any("not_written_yet.py not importable" in line and "three_way" in line for line in skipped)
