@@ -4,22 +4,29 @@
    something checkable is a claim: a number, date, percentage or money
    amount, a named person, place or organisation, or a causal link. Mostly
    quoted sentences are left to the originality checker, which checks quotes
-   word for word.
+   word for word; a model's preamble ("Here is a concise summary ...") and
+   the offline draft's note are not claims.
 2. Evidence. Sources are split into sentence passages and ranked with BM25
    (engine.quality.retrieval). A claim citing [S2] is matched against S2
    first; other sources are searched too, and the cited one wins ties.
 3. Verdict, from the best passage (by IDF-weighted coverage of the claim's
-   terms, then BM25):
-   - coverage below COVERAGE_RELATED: no source speaks to it -> unverifiable;
+   terms, then BM25). Terms match by stem, lemma, WordNet synonym or word
+   family (engine.quality.lexical).
    - a figure in the claim that the passage (or a sentence either side of
-     it) gives differently for the same quantity -> contradicted;
-   - the passage negates the claim, or moves the other way ("fell" against
-     "rose"), or names a different place or person in the same statement
-     -> contradicted;
-   - a figure in the claim the passage does not give -> unverifiable;
-   - coverage at or above COVERAGE_SUPPORTED -> supported; otherwise
-     unverifiable (the passage is related but does not state it).
-   A claim is never supported without an evidence passage.
+     it) gives differently for the same quantity (same unit) -> contradicted;
+   - the clause of the passage that carries the claim's words negates it, or
+     moves the other way ("fell" against "rose"), or uses an antonym, or
+     names a different place or person in the same statement -> contradicted;
+   - a figure in the claim that no source gives -> unverifiable;
+   - otherwise a logistic model over alignment features (coverage by the
+     passage, its neighbours and the whole source; the claim's words and
+     names no source has; figures found elsewhere) gives the probability
+     that the claim is supported; at or above its threshold -> supported,
+     else unverifiable. The model's weights and threshold are fitted on
+     development data by bench/train_fact_model.py (engine.quality.fact_model).
+   Every verdict carries a confidence: the model's probability of the verdict
+   (p for supported, 1 - p otherwise). A claim is never supported without an
+   evidence passage.
 
 fact_check_score = 100 * supported / (supported + unverifiable + 2 * contradicted)
 
@@ -33,9 +40,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.quality.numbers import Quantity, extract_quantities
+from engine.quality.fact_model import fact_model
+from engine.quality.lexical import TermMatcher, antonym_hit, lexicon
+from engine.quality.numbers import extract_quantities
 from engine.quality.retrieval import EvidenceIndex, Passage
 from engine.quality.text import (
+    STOPWORDS,
     Layout,
     Span,
     Token,
@@ -47,8 +57,8 @@ from engine.quality.text import (
 )
 from engine.quality.types import ClaimVerdict, FactReport, Finding, SourceDoc, Verdict
 
-COVERAGE_RELATED = 0.45
-COVERAGE_SUPPORTED = 0.7
+COVERAGE_RELATED = 0.2  # below this no passage speaks to the claim: unverifiable without asking the model
+SOURCE_RELATED = 0.5  # ... unless the sources as a whole cover this much of it
 COVERAGE_POLARITY = 0.5  # a passage this close that says the opposite is a contradiction
 ENTITY_SWAP_COVERAGE = 0.75  # coverage of the rest of the claim before a different name counts as a swap
 _MIN_CLAIM_WORDS = 4
@@ -74,6 +84,18 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"hire", "hired", "hires", "hiring"}), frozenset({"laid", "layoff", "layoffs", "fired"})),
 )
 _CAUSAL = re.compile(r"\b(because|due to|caused|causes|led to|leads to|resulted in|as a result|blamed|attributed to)\b", re.I)
+# A model's preamble or sign-off, and the offline draft's note: not claims.
+_PREAMBLE = re.compile(
+    r"^\W*(?:(?:sure|certainly|of course|okay|ok|absolutely)\b[!,.]?|here(?:'s| is| are)\b[^.!?]{0,80}"
+    r"\b(?:summary|overview|draft|article|version|rewrite|story|piece|points)\b|i(?:'ve| have) "
+    r"(?:written|drafted|prepared|summari[sz]ed)\b|(?:this is an )?offline draft\b|let me know\b|i hope this\b)",
+    re.I,
+)
+# Where a clause ends inside a sentence: a negation or a direction word only
+# counts in the clause that carries the claim's words.
+_CLAUSE_BREAK = re.compile(
+    r"[,;:()\u2013\u2014]|\b(?:although|though|but|while|whereas|however|because|since|unless|after|before|"
+    r"when|which|who|whom|whose|where|and|or|if)\b", re.I)
 _NOT_ENTITIES = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mayor council
@@ -86,6 +108,7 @@ class _Check:
     verdict: Verdict
     passage: Passage | None
     reason: str
+    confidence: float
 
 
 def fact_check_score(supported: int, unverifiable: int, contradicted: int) -> float:
@@ -119,6 +142,7 @@ class FactVerificationTool:
                 text=claim_text, start=start, end=end, verdict=check.verdict,
                 evidence=check.passage.text if check.passage else None,
                 source_label=check.passage.source_label if check.passage else None, reason=check.reason,
+                confidence=check.confidence,
             )
             verdicts.append(verdict)
             if span is not None and verdict.verdict != "supported":
@@ -146,6 +170,12 @@ def cited_labels(lay: Layout, span: Span) -> list[str]:
     return lay.citations_between(span.start, min(later) if later else len(lay.text))
 
 
+def is_preamble(sentence: str) -> bool:
+    """A model's "Here is a concise summary ...", "Sure! ...", a sentence that
+    only announces a list (ends with a colon), or the offline draft's note."""
+    return bool(_PREAMBLE.match(sentence)) or sentence.rstrip().endswith(":")
+
+
 def extract_claims(text: str) -> list[Span]:
     """Prose sentences that state something a source could confirm or refute."""
     lay = layout(text)
@@ -153,7 +183,7 @@ def extract_claims(text: str) -> list[Span]:
     for sentence in lay.sentences:
         sentence_text = lay.masked[sentence.start:sentence.end]
         words = tokenize(lay.masked, sentence.start, sentence.end)
-        if len(words) < _MIN_CLAIM_WORDS or sentence_text.rstrip().endswith("?"):
+        if len(words) < _MIN_CLAIM_WORDS or sentence_text.rstrip().endswith("?") or is_preamble(sentence_text):
             continue
         quoted = sum(q.end - q.start for q in lay.quotes_in(sentence.start, sentence.end))
         if quoted >= _MOSTLY_QUOTED * (sentence.end - sentence.start):
@@ -183,9 +213,21 @@ def locate_claim(lay: Layout, claim: str) -> Span | None:
     return best[1] if best[0] >= 0.5 else None
 
 
-def _entities(words: list[Token]) -> set[str]:
-    """Capitalised words after the first: names, places, organisations."""
-    return {w.norm for w in words[1:] if w.is_capitalized and w.norm not in _NOT_ENTITIES and not w.norm[0].isdigit()}
+def _headline_case(words: list[Token]) -> bool:
+    """Most words capitalised ("Council Approves New Budget"): capitals say nothing about names."""
+    letters = [w for w in words if w.text[:1].isalpha()]
+    return len(letters) >= 4 and sum(w.is_capitalized for w in letters) >= 0.7 * len(letters)
+
+
+def _entities(words: list[Token], names: frozenset[str] | None = None) -> set[str]:
+    """Names, places, organisations: capitalised words after the first. In a
+    headline-cased or lower-case claim, the words the sources write as names
+    (`names`: lower-case forms of the sources' capitalised words) instead."""
+    if names is not None and (_headline_case(words) or not any(w.is_capitalized for w in words[1:])):
+        return {w.norm for w in words if w.norm in names and w.norm not in _NOT_ENTITIES
+                and w.norm not in STOPWORDS}
+    return {w.norm for w in words[1:] if w.is_capitalized and w.norm not in _NOT_ENTITIES
+            and w.norm not in STOPWORDS and not w.norm[0].isdigit()}
 
 
 def _clean(claim: str) -> str:
@@ -198,12 +240,21 @@ def _clean(claim: str) -> str:
 def check_claim(claim: str, index: EvidenceIndex, cited: list[str] | None = None) -> _Check:
     """The verdict for one claim against the indexed sources."""
     if not index.passages:
-        return _Check("unverifiable", None, "No source material to check this claim against.")
+        return _Check("unverifiable", None, "No source material to check this claim against.", 0.99)
     candidates = evidence_candidates(claim, index, cited)
-    if not candidates or candidates[0][1] < COVERAGE_RELATED:
-        return _Check("unverifiable", None, _no_evidence_reason(cited))
+    if not candidates or not _related(claim, candidates[0][1], index):
+        return _Check("unverifiable", None, _no_evidence_reason(cited), 0.95)
     passage, coverage = candidates[0]
     return _judge(_clean(claim), passage, coverage, index)
+
+
+def _related(claim: str, coverage: float, index: EvidenceIndex) -> bool:
+    """Does any source speak to the claim? Its best passage, or the sources as a
+    whole (a summary sentence may gather what several passages say)."""
+    if coverage >= COVERAGE_RELATED:
+        return True
+    terms = {t for t in content_terms(tokenize(_clean(claim))) if not t[0].isdigit()}
+    return _soft_coverage(terms, index.source_matcher(), index) >= SOURCE_RELATED
 
 
 def _no_evidence_reason(cited: list[str] | None) -> str:
@@ -217,10 +268,16 @@ def _coverage(claim_terms: set[str], passage_terms: set[str], index: EvidenceInd
     return sum(index.idf(t) for t in claim_terms & passage_terms) / total if total else 0.0
 
 
+def _soft_coverage(claim_terms: set[str], matcher: TermMatcher, index: EvidenceIndex) -> float:
+    total = sum(index.idf(t) for t in claim_terms)
+    return sum(index.idf(t) for t in claim_terms if matcher.soft(t)) / total if total else 0.0
+
+
 def evidence_candidates(claim: str, index: EvidenceIndex, cited: list[str] | None = None, k: int = _CANDIDATES
                         ) -> list[tuple[Passage, float]]:
     """Passages that may confirm or refute the claim, best first, with their
-    coverage of the claim's terms. Passages of cited sources win ties."""
+    coverage of the claim's terms (matched softly). Passages of cited sources
+    win ties."""
     terms = content_terms(tokenize(_clean(claim)))
     claim_terms = {t for t in terms if not t[0].isdigit()}
     if not claim_terms:
@@ -231,7 +288,7 @@ def evidence_candidates(claim: str, index: EvidenceIndex, cited: list[str] | Non
         found += index.search(terms, k, only=wanted)
     ranked: dict[tuple[str, int], tuple[tuple[float, bool, float], Passage, float]] = {}
     for passage, bm25 in found:
-        coverage = _coverage(claim_terms, set(passage.terms), index)
+        coverage = _soft_coverage(claim_terms, index.matcher(passage), index)
         key = (round(coverage, 3), passage.source_label in wanted, bm25)
         ranked[(passage.source_label, passage.index)] = (key, passage, coverage)
     ordered = sorted(ranked.values(), key=lambda item: item[0], reverse=True)
@@ -240,77 +297,176 @@ def evidence_candidates(claim: str, index: EvidenceIndex, cited: list[str] | Non
 
 def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Verdict | None, str]:
     """Compare the claim's figures with the passage (and, for confirmation, the
-    sentences either side): ("contradicted", reason) when the passage gives the
-    same quantity differently; ("unverifiable", reason) when a figure of the
-    claim is not given; (None, "") when every figure is confirmed."""
-    window_quantities = [q for p in index.neighbours(passage) for q in extract_quantities(p.text)]
+    sentences either side, then the whole source): ("contradicted", reason)
+    when the passage gives the same quantity differently; ("unverifiable",
+    reason) when no source gives a figure of the claim; (None, "") when every
+    figure is found."""
+    window_quantities = [q for p in index.neighbours(passage) for q in index.quantities(p)]
     claim_quantities = extract_quantities(_clean(claim))
     unconfirmed = [q for q in claim_quantities if not any(q.same_value(w) for w in window_quantities)]
     # Only a figure of the passage that no other claim figure accounts for can
     # conflict: "$6.1 million after a $2 million transfer" against "stands at
     # $6.1 million" is unverifiable, not a contradiction.
-    unused = [q for q in extract_quantities(passage.text) if not any(c.same_value(q) for c in claim_quantities)]
+    unused = [q for q in index.quantities(passage) if not any(c.same_value(q) for c in claim_quantities)]
     for q in unconfirmed:
         other = next((u for u in unused if q.comparable(u)), None)
         if other is not None:
             return "contradicted", f"The claim says {q.text.strip()}; {passage.source_label} says {other.text.strip()}."
-    if unconfirmed:
-        missing = ", ".join(q.text.strip() for q in unconfirmed)
-        return "unverifiable", f"{passage.source_label} covers this but does not give {missing}."
+    anywhere = index.all_quantities()
+    missing = [q for q in unconfirmed if not any(q.same_value(w) for w in anywhere)]
+    if missing:
+        return "unverifiable", (f"{passage.source_label} covers this but no source gives "
+                                f"{', '.join(q.text.strip() for q in missing)}.")
     return None, ""
 
 
-def _judge(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex) -> _Check:
+def _clauses(words: list[Token], text: str) -> list[list[Token]]:
+    """The tokens of each clause: split at commas, semicolons, dashes and
+    conjunctions ("..., although two members did not attend")."""
+    breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+    clauses: list[list[Token]] = [[]]
+    position = 0
+    for word in words:
+        while position < len(breaks) and breaks[position] <= word.start:
+            position += 1
+            if clauses[-1]:
+                clauses.append([])
+        if _CLAUSE_BREAK.fullmatch(word.text):
+            continue
+        clauses[-1].append(word)
+    return [c for c in clauses if c]
+
+
+def _plain_terms(words: list[Token]) -> set[str]:
+    return {t for t in content_terms(words) if not t[0].isdigit() and t not in NEGATIONS}
+
+
+def _negated(words: list[Token]) -> bool:
+    return any(w.norm in NEGATIONS or w.norm.endswith("n't") for w in words)
+
+
+def _paired_clauses(claim_text: str, passage_text: str) -> list[tuple[list[Token], list[Token]]]:
+    """Each claim clause with the passage clause that carries its words: the
+    one sharing the most terms, if it shares at least two (or all of a short
+    clause's)."""
+    passage_words = tokenize(passage_text)
+    passage_clauses = [(c, _plain_terms(c)) for c in _clauses(passage_words, passage_text)]
+    pairs = []
+    for clause in _clauses(tokenize(claim_text), claim_text):
+        terms = _plain_terms(clause)
+        if not terms or not passage_clauses:
+            continue
+        best, best_terms = max(passage_clauses, key=lambda pc: len(terms & pc[1]))
+        shared = len(terms & best_terms)
+        if shared >= min(2, len(terms)):
+            pairs.append((clause, best))
+    return pairs
+
+
+def polarity_conflict(claim_text: str, passage_text: str) -> str | None:
+    """The passage's clause that carries a claim clause's words says the
+    opposite: one of them is negated, the change goes the other way, the
+    outcome is the opposite one, or it uses an antonym. A negation elsewhere
+    in the passage ("..., although two members did not attend") is not one."""
+    for claim_clause, passage_clause in _paired_clauses(claim_text, passage_text):
+        claim_words = {w.norm for w in claim_clause}
+        passage_words = {w.norm for w in passage_clause}
+        if _negated(claim_clause) != _negated(passage_clause):
+            return "states the opposite (one of them is negated)"
+        claim_direction = {name for name, words in (("up", _UP), ("down", _DOWN), ("steady", _STEADY)) if claim_words & words}
+        passage_direction = {name for name, words in (("up", _UP), ("down", _DOWN), ("steady", _STEADY)) if passage_words & words}
+        if claim_direction and passage_direction and claim_direction.isdisjoint(passage_direction):
+            return f"says the change went {'/'.join(sorted(passage_direction))}, not {'/'.join(sorted(claim_direction))}"
+        for side_a, side_b in _OPPOSITES:
+            for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+                if claim_words & mine and passage_words & theirs and not passage_words & mine:
+                    return f"says {sorted(passage_words & theirs)[0]}, not {sorted(claim_words & mine)[0]}"
+        antonym = antonym_hit(set(content_terms(claim_clause)), set(content_terms(passage_clause)))
+        if antonym:
+            theirs, mine = antonym.split("/")
+            return f"uses the opposite word ({theirs} against {mine})"
+    return None
+
+
+def claim_features(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex
+                   ) -> dict[str, float]:
+    """What the model weighs: how much of the claim the passage, its
+    neighbours and the whole source state, and what no source states."""
+    words = tokenize(claim_text)
+    terms = {t for t in content_terms(words) if not t[0].isdigit()}
+    window = index.window_matcher(passage)
+    everything = index.source_matcher()
+    missing = [t for t in terms if not everything.soft(t)]
+    off_window = [t for t in terms if not window.soft(t)]
+    unseen = index.unseen_idf or 1.0
+    lex = lexicon()
+    names = _entities(words, index.names)
+    quantities = extract_quantities(claim_text)
+    anywhere = index.all_quantities()
+    in_window = [q for p in index.neighbours(passage) for q in index.quantities(p)]
+    return {
+        "coverage": coverage,
+        "coverage_exact": _coverage(terms, set(passage.terms), index),
+        "coverage_window": _soft_coverage(terms, window, index),
+        "coverage_source": _soft_coverage(terms, everything, index),
+        "missing_terms": float(len(missing)),
+        "missing_idf_max": max((index.idf(t) / unseen for t in missing), default=0.0),
+        "missing_rarity_max": max((lex.rarity(t) for t in missing), default=0.0),
+        "missing_rare": float(sum(1 for t in missing if lex.rarity(t) >= 0.8)),
+        "off_window_rarity_max": max((lex.rarity(t) for t in off_window), default=0.0),
+        "missing_names": float(sum(1 for n in names if stem(n) not in everything.terms)),
+        "figures_elsewhere": float(sum(1 for q in quantities if not any(q.same_value(w) for w in in_window)
+                                       and any(q.same_value(w) for w in anywhere))),
+        "figures_confirmed": float(sum(1 for q in quantities if any(q.same_value(w) for w in in_window))),
+        "claim_terms": float(len(terms)),
+    }
+
+
+def rule_verdict(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex
+                 ) -> tuple[Verdict, str] | None:
+    """The rules that decide before the model: a different figure, the
+    opposite statement, a swapped name or agent, a figure no source gives,
+    one changed word. (verdict, reason), or None when the model decides."""
     words = tokenize(claim_text)
     verdict, reason = figure_check(claim_text, passage, index)
     if verdict == "contradicted":
-        return _Check("contradicted", passage, reason)
+        return verdict, reason
     if coverage >= COVERAGE_POLARITY:
-        polarity = _polarity_conflict({w.norm for w in words}, {t.norm for t in tokenize(passage.text)})
+        polarity = polarity_conflict(claim_text, passage.text)
         if polarity:
-            return _Check("contradicted", passage, f"{passage.source_label} {polarity}.")
-    swap = _entity_swap(words, passage, index)
+            return "contradicted", f"{passage.source_label} {polarity}."
+    swap = _entity_swap(words, passage, index) or _agent_swap(words, passage, index)
     if swap:
-        return _Check("contradicted", passage, swap)
+        return "contradicted", swap
     if verdict == "unverifiable":
-        return _Check("unverifiable", passage, reason)
-    if coverage >= COVERAGE_SUPPORTED:
-        return _Check("supported", passage, f"Stated in {passage.source_label}.")
-    # Related wording plus the same distinctive figures, stated in this very
-    # passage, is a paraphrase ("will total $3.2 million" / "includes $3.2 million").
-    claim_quantities = extract_quantities(claim_text)
-    own = extract_quantities(passage.text)
-    if claim_quantities and all(_distinctive(q) and any(q.same_value(p) for p in own) for q in claim_quantities):
-        return _Check("supported", passage, f"Stated in {passage.source_label}, with the same figures.")
-    return _Check("unverifiable", passage,
-                  f"The closest passage ({passage.source_label}) is related but does not state this.")
-
-
-def _distinctive(quantity: Quantity) -> bool:
-    """A figure unlikely to match by chance: money, a share, or a count of ten or more."""
-    if quantity.kind in ("money", "percent"):
-        return True
-    return quantity.kind == "count" and isinstance(quantity.value, float) and abs(quantity.value) >= 10
-
-
-def _polarity_conflict(claim_words: set[str], passage_words: set[str]) -> str | None:
-    if bool(claim_words & NEGATIONS) != bool(passage_words & NEGATIONS):
-        return "states the opposite (one of them is negated)"
-    claim_direction = {name for name, words in (("up", _UP), ("down", _DOWN), ("steady", _STEADY)) if claim_words & words}
-    passage_direction = {name for name, words in (("up", _UP), ("down", _DOWN), ("steady", _STEADY)) if passage_words & words}
-    if claim_direction and passage_direction and claim_direction.isdisjoint(passage_direction):
-        return f"says the change went {'/'.join(sorted(passage_direction))}, not {'/'.join(sorted(claim_direction))}"
-    for side_a, side_b in _OPPOSITES:
-        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
-            if claim_words & mine and passage_words & theirs and not passage_words & mine:
-                return f"says {sorted(passage_words & theirs)[0]}, not {sorted(claim_words & mine)[0]}"
+        return verdict, reason
+    replaced = word_swap(words, passage, index)
+    if replaced:
+        mine, theirs = replaced
+        return ("contradicted" if theirs[:1].isupper() else "unverifiable",
+                f"The claim says {mine} where {passage.source_label} says {theirs}.")
     return None
+
+
+def _judge(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex) -> _Check:
+    model = fact_model()
+    p_supported = model.probability(claim_features(claim_text, passage, coverage, index))
+    against = round(1.0 - p_supported, 3)
+    ruled = rule_verdict(claim_text, passage, coverage, index)
+    if ruled:
+        return _Check(ruled[0], passage, ruled[1], max(against, model.rule_confidence))
+    if p_supported >= model.threshold:
+        return _Check("supported", passage, f"Stated in {passage.source_label}.", round(p_supported, 3))
+    return _Check("unverifiable", passage,
+                  f"The closest passage ({passage.source_label}) is related but does not state all of this.", against)
 
 
 def _entity_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> str | None:
     """'...its facility in Texas' against '...its facility in Ohio': the rest of
-    the statement matches, but the name differs."""
-    entity_terms = {stem(e) for e in _entities(words)}
+    the statement matches, but the name differs. Names are compared whatever
+    their case: "sunderland striker" against "Swansea striker"."""
+    entity_terms = {stem(e) for e in _entities(words, index.names)}
+    passage_words = tokenize(passage.text)
     passage_terms = set(passage.terms)
     missing = entity_terms - passage_terms
     if not missing:
@@ -319,9 +475,59 @@ def _entity_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> 
     if not rest or _coverage(rest, passage_terms, index) < ENTITY_SWAP_COVERAGE:
         return None
     claim_norms = {w.norm for w in words}
-    others = sorted(e for e in _entities(tokenize(passage.text)) if e not in claim_norms)
+    others = sorted({w.text for w in passage_words[1:] if w.is_capitalized and w.norm not in claim_norms
+                     and w.norm not in _NOT_ENTITIES and w.norm not in STOPWORDS and not w.norm[0].isdigit()})
     if not others:
         return None
-    named = sorted(w.text for w in words if stem(w.norm) in missing)
+    named = sorted({w.text for w in words if stem(w.norm) in missing})
     return (f"The claim names {', '.join(named)}; {passage.source_label} names "
-            f"{', '.join(o.title() for o in others)} in the same statement.")
+            f"{', '.join(others)} in the same statement.")
+
+
+def _agent_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> str | None:
+    """"Chelsea defeated Arsenal" against "Arsenal defeated Chelsea": two names
+    and the words between them are all in the passage, in the other order."""
+    names = _entities(words, index.names)
+    if words and words[0].is_capitalized and words[0].norm not in STOPWORDS | _NOT_ENTITIES:
+        names.add(words[0].norm)
+    placed = [(i, w) for i, w in enumerate(words) if w.norm in names]
+    passage_words = tokenize(passage.text)
+    positions = {w.norm: k for k, w in reversed(list(enumerate(passage_words)))}
+    for (i, first), (j, second) in zip(placed, placed[1:]):
+        between = {t for t in content_terms(words[i + 1:j]) if not t[0].isdigit()}
+        if first.norm == second.norm or not between or first.norm not in positions or second.norm not in positions:
+            continue
+        a, b = positions[first.norm], positions[second.norm]
+        if a > b and between <= set(content_terms(passage_words[b + 1:a])):
+            return (f"The claim has {first.text} before {second.text}; {passage.source_label} has them the other "
+                    f"way round ({second.text} ... {first.text}).")
+    return None
+
+
+def word_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> tuple[str, str] | None:
+    """One word changed: a claim word that no source has, standing where the
+    passage has a word the claim lacks, next to a word both share ("convicted
+    of murder" / "convicted of manslaughter", "the sunderland striker" / "the
+    Swansea striker"). (claim word, passage word), or None."""
+    everything = index.source_matcher()
+    content = [w for w in words if stem(w.norm) not in STOPWORDS and w.norm not in STOPWORDS]
+    claim_terms = {stem(w.norm) for w in content}
+    passage_words = [w for w in tokenize(passage.text) if w.norm not in STOPWORDS]
+    passage_terms = [stem(w.norm) for w in passage_words]
+    for i, word in enumerate(content):
+        term = stem(word.norm)
+        if term[0].isdigit() or everything.soft(term):
+            continue
+        for offset in (-1, 1):
+            k = i + offset
+            if not 0 <= k < len(content):
+                continue
+            anchor = stem(content[k].norm)
+            for j, passage_term in enumerate(passage_terms):
+                other = j - offset
+                if passage_term != anchor or not 0 <= other < len(passage_terms):
+                    continue
+                candidate = passage_terms[other]
+                if candidate not in claim_terms and not candidate[0].isdigit():
+                    return word.text, passage_words[other].text
+    return None

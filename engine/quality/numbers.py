@@ -32,24 +32,45 @@ _NUMBER_WORD = (
     + "|".join(_SMALL) + r"|a dozen|dozen)"
 )
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_NUMBER = rf"(?:minus\s+|-)?(?:{_DIGITS}|{_NUMBER_WORD})(?:\s+(?:hundred|thousand|million|billion|trillion)\b)?"
+# A minus sign only where nothing is written before it: "1708-1765" and
+# "2007-08" are ranges, not a number and a negative one. Scale words repeat:
+# "five hundred million" is 5e8.
+_NUMBER = (rf"(?:minus\s+|(?<![\w.,])-)?(?:{_DIGITS}|{_NUMBER_WORD})"
+           r"(?:\s+(?:and\s+)?(?:hundred|thousand|million|billion|trillion)\b)*")
 _MULTIPLIER = r"(?:\s*(?:million|billion|thousand|trillion)\b|[mbk]\b)?"
 
 _MONEY = re.compile(rf"\$\s?({_DIGITS})({_MULTIPLIER})|({_DIGITS})(\s+(?:million|billion|thousand))?\s+dollars\b", re.I)
 # "four in ten", "one out of five": a share, compared as a percentage.
 _RATIO = re.compile(rf"\b({_NUMBER})\s+(?:in|out of)\s+({_NUMBER})\b(?!\s*(?:a\.m|p\.m|years?\b))", re.I)
 _PERCENT = re.compile(rf"\b({_NUMBER})\s*(%|percent\b|per cent\b|percentage points?\b)", re.I)
-_VOTE = re.compile(r"\b(\d{1,2})-(\d{1,2})\b(?!\s*(?:inch|foot|feet|mile|year|story|stories))|\bunanimous(?:ly)?\b", re.I)
+_VOTE = re.compile(r"\b(\d{1,2})-(\d{1,2})\b(?!\s*(?:inch|foot|feet|mile|year|story|stories|times?\b|hours?|days?|weeks?|months?|minutes?|%|percent))|\bunanimous(?:ly)?\b", re.I)
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)", re.I)
 _DATE = re.compile(
     r"\b(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?(?:\s+(\d{1,2})\b(?!,\d))?"
 )
 _WEEKDAY = re.compile(r"\b(" + "|".join(w.capitalize() for w in _WEEKDAYS) + r")s?\b")
-_YEAR = re.compile(r"\b(1[89]\d{2}|20\d{2})\b")
+# "13 December", "the 13th of December": the same date as "December 13".
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+    r"Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
+)
+_YEAR = re.compile(r"\b(1[0-9]\d{2}|20\d{2})\b")
+# "1708-1765", "2007-08", "4–5 times", "10 to 12 weeks": both ends, same unit.
+_YEAR_RANGE = re.compile(r"\b(1[0-9]\d{2}|20\d{2})\s?[-–—/]\s?(\d{2}|\d{4})\b")
+_RANGE = re.compile(rf"\b({_DIGITS})\s?(?:[-–—]|\s+to\s+)\s?({_DIGITS})\b(?!\s*(?:a\.m|p\.m))", re.I)
 _COUNT = re.compile(rf"\b({_NUMBER})(?:-([A-Za-z]+))?", re.I)
 _HEDGE = re.compile(r"\b(?:about|nearly|almost|roughly|approximately|around|some|more than|less than|over|under|up to|at least)\s+\$?$", re.I)
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-z][A-Za-z'’-]*)")
+
+
+# Units of measure: two counts in different ones are different quantities
+# ("five years", "4-5 times"). Other counted nouns vary with the wording
+# ("37 measles cases", "37 cases of measles") and are not compared.
+MEASURES = frozenset(stem(w) for w in """time times year years decade decades century centuries month months
+    week weeks day days night nights hour hours minute minutes second seconds mile miles kilometre kilometres
+    kilometer kilometers metre metres meter meters foot feet inch inches pound pounds kilogram kilograms ton
+    tons tonne tonnes degree degrees acre acres gallon gallons litre litres liter liters""".split())
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,8 @@ class Quantity:
     def same_value(self, other: Quantity) -> bool:
         if self.kind != other.kind:
             return False
+        if self.kind == "count" and self.unit != other.unit and {self.unit, other.unit} <= MEASURES:
+            return False  # "five years" is not confirmed by "4-5 times"
         if isinstance(self.value, str) or isinstance(other.value, str):
             return self.value == other.value
         tolerance = 0.1 if (self.hedged or other.hedged) else 1e-9
@@ -154,6 +177,22 @@ def extract_quantities(text: str) -> list[Quantity]:
             add("vote", "unanimous" if no == 0 else f"{yes}-{no}", m.start(), m.end())
         else:
             add("vote", "unanimous", m.start(), m.end())
+    for m in _DAY_MONTH.finditer(text):
+        month = _MONTHS[m.group(2)[:3].lower()]
+        add("date", month * 100 + int(m.group(1)), m.start(), m.end())
+        found.append(Quantity("month", month, "", m.start(), m.end(), m.group(), False))
+    for m in _YEAR_RANGE.finditer(text):
+        first, second = m.group(1), m.group(2)
+        last = int(first[:2] + second) if len(second) == 2 else int(second)
+        if last > int(first):
+            add("year", float(first), m.start(1), m.end(1))
+            add("year", float(last), m.start(2), m.end(2))
+    for m in _RANGE.finditer(text):
+        low, high = parse_number(m.group(1)), parse_number(m.group(2))
+        if high > low and not any(taken[m.start():m.end()]):
+            unit = _unit_after(text, m.end())
+            add("count", low, m.start(1), m.end(1), unit)
+            add("count", high, m.start(2), m.end(2), unit)
     for m in _DATE.finditer(text):
         month = _MONTHS[m.group(1)[:3].lower()]
         if m.group(1) == "May" and m.start() == 0:

@@ -310,6 +310,7 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)  # the same few thousand words recur in every source and claim
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: the same rule on both sides of a
     comparison is what matters, not linguistic accuracy."""

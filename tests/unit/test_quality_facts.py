@@ -1,7 +1,9 @@
 """Fact verification: claims, evidence, numeric and polarity consistency, the score."""
 
+from engine.pipeline.offline import OFFLINE_NOTE
 from engine.quality.facts import FactVerificationTool, extract_claims, fact_check_score
-from engine.quality.types import ClaimVerdict, FactReport, SourceDoc
+from engine.quality.numbers import extract_quantities
+from engine.quality.types import OFFLINE_CHECKER, ClaimVerdict, FactReport, SourceDoc
 
 SOURCES = [
     SourceDoc("S1", "Council minutes", "The Riverside City Council voted 5-2 on Tuesday to approve a $48.6 million "
@@ -87,3 +89,72 @@ def test_given_claims_are_located_in_the_text_or_marked_unlocated() -> None:
 def test_report_round_trips_through_json_dicts() -> None:
     report = tool.analyze("The budget includes $2.3 million for road repairs.", SOURCES)
     assert FactReport.from_dict(report.to_dict()) == report
+
+
+def one(claim: str, source: str) -> ClaimVerdict:
+    return verdict(claim, [SourceDoc("S1", "source", source)])
+
+
+def test_negation_counts_only_in_the_clause_that_carries_the_fact() -> None:
+    source = "The council approved the budget on Monday, although two members did not attend."
+    assert one("The council approved the budget on Monday.", source).verdict == "supported"
+    assert one("The council did not approve the budget on Monday.", source).verdict == "contradicted"
+
+
+def test_day_month_dates_and_ranges_are_read_as_written() -> None:
+    assert one("The report was published on December 13.", "The report was published on 13 December.").verdict == "supported"
+    years = [q.value for q in extract_quantities("in the 2007-08 season; he lived 1708-1765")]
+    assert years == [2007.0, 2008.0, 1708.0, 1765.0]
+    assert all(q.value > 0 for q in extract_quantities("He lived 1708-1765 and played 4-5 times."))
+
+
+def test_numbers_keep_their_units_and_number_words_their_scale() -> None:
+    assert one("She trained for five years.", "She trained 4\u20135 times a week.").verdict != "supported"
+    assert [q.value for q in extract_quantities("five hundred million people")] == [5e8]
+    # The same quantity with another value is a contradiction; another quantity is not.
+    assert one("Carbon dioxide is at its highest level in 15 million years.",
+               "Carbon dioxide is at its highest level in 20 million years.").verdict == "contradicted"
+    assert one("Carbon dioxide levels are the highest in 15 million years, affecting 20 million people.",
+               "Carbon dioxide levels are the highest in 15 million years, affecting 20 million people.").verdict == "supported"
+
+
+def test_one_changed_content_word_is_not_supported() -> None:
+    assert one("He was convicted of murder in 2019.", "He was convicted of manslaughter in 2019.").verdict != "supported"
+    assert one("The fault was in the navigation system of the ship.",
+               "The fault was in the propulsion system of the ship.").verdict != "supported"
+
+
+def test_names_are_compared_whatever_their_case() -> None:
+    source = "The Swansea striker scored twice in the second half on Saturday."
+    lower = one("the sunderland striker scored twice in the second half on saturday.", source)
+    assert lower.verdict != "supported"
+    headline = one("The Sunderland Striker Scored Twice In The Second Half", source)
+    assert headline.verdict != "supported" and "Are" not in headline.reason and "The," not in headline.reason
+    assert one("the swansea striker scored twice in the second half on saturday.", source).verdict == "supported"
+
+
+def test_synonyms_and_lemmas_match() -> None:
+    assert one("The minister was unwell on Tuesday.", "The minister was sick on Tuesday.").verdict == "supported"
+    assert one("Prices rose sharply in March.", "Prices had risen sharply in March.").verdict == "supported"
+
+
+def test_preambles_and_the_offline_note_are_not_claims() -> None:
+    text = ("Here is a concise summary of the Riverside budget story:\n\n"
+            "Sure! Here is the article about the Riverside council you asked for.\n\n"
+            f"{OFFLINE_NOTE}\n\nThe Riverside City Council voted 5-2 on Tuesday.")
+    claims = [text[s.start:s.end] for s in extract_claims(text)]
+    assert claims == ["The Riverside City Council voted 5-2 on Tuesday."]
+
+
+def test_every_verdict_carries_a_confidence_and_the_offline_checker() -> None:
+    report = tool.analyze("The budget includes $3.2 million for road repairs. The budget includes $2.3 million "
+                          "for road repairs. A parade is planned for June in Riverside.", SOURCES)
+    assert [c.verdict for c in report.claims] == ["supported", "contradicted", "unverifiable"]
+    for claim in report.claims:
+        assert 0.5 <= claim.confidence <= 1.0 and claim.checker == OFFLINE_CHECKER
+
+
+def test_a_swapped_agent_is_contradicted() -> None:
+    source = "Arsenal defeated Chelsea 2-1 at the Emirates Stadium on Sunday."
+    assert one("Chelsea defeated Arsenal at the Emirates Stadium on Sunday.", source).verdict == "contradicted"
+    assert one("Arsenal defeated Chelsea at the Emirates Stadium on Sunday.", source).verdict == "supported"
