@@ -34,9 +34,8 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(text) if text else []:
         last_word = sentences[-1].rsplit(" ", 1)[-1].rstrip(".").lower() if sentences else ""
-        # "No." abbreviates only before a number ("No. 7"); "voting no." ends a sentence.
-        if (sentences and sentences[-1].endswith(".") and last_word in _ABBREVIATIONS
-                and (last_word != "no" or piece[:1].isdigit())):
+        # "voting no. The budget..." stays one piece too: the fact checker's sentences split the same way.
+        if sentences and sentences[-1].endswith(".") and last_word in _ABBREVIATIONS:
             sentences[-1] = f"{sentences[-1]} {piece}"   # "Mr. Smith" is one sentence
         elif piece.strip():
             sentences.append(piece.strip())

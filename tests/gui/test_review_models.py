@@ -54,7 +54,7 @@ def test_list_filters_by_review_status_and_sorts_best_first(qapp) -> None:
     proxy.set_review_status("pending_review")
     assert [proxy.id_at(r) for r in range(proxy.rowCount())] == [4, 1, 2]
     assert proxy.row_of(3) is None and proxy.row_of(1) == 1
-    assert [proxy.index(0, c).data() for c in (OVERALL, GATES)] == ["88.0", "Fail"]
+    assert [proxy.index(0, c).data() for c in (OVERALL, GATES)] == ["88", "Fail"]
     assert proxy.index(0, GATES).data(Qt.ItemDataRole.ToolTipRole) == "Fails: Bias 32 is above the limit of 25"
     assert proxy.index(2, OVERALL).data() == "–"
     assert model.counts() == {"pending_review": 3, "approved": 1, "rejected": 0, "published": 0, None: 4}

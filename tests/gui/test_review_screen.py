@@ -114,7 +114,7 @@ def test_reading_the_flagged_article(qtbot, screen: ReviewScreen, context: AppCo
     wait_shown(qtbot, screen, screen.proxy.id_at(1))
     press(qtbot, screen.table, Qt.Key.Key_J)
     wait_shown(qtbot, screen, FLAGGED)
-    assert screen.article_view.headline_label.text() == "City council vote on the 2026-27 budget: what the sources say"
+    assert screen.article_view.headline_label.text().startswith("Mayor Denise Okafor welcomes the City Council")
 
     # Scores and gates.
     view = screen.current_article

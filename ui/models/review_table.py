@@ -48,7 +48,9 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    # Whole points: the list is for comparing at a glance (the score panel shows the decimal), and
+    # "100" where "100.0" was leaves the room to the titles.
+    return "–" if value is None else f"{value:.0f}"
 
 
 def _cells(row: ArticleRow) -> tuple[str, ...]:

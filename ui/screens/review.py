@@ -135,6 +135,8 @@ class ReviewScreen(QWidget):
         self.table.sortByColumn(OVERALL, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(ARTICLE, QHeaderView.ResizeMode.Stretch)
+        # Related stories share their opening words ("City council vote on ..."): keep both ends.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # The list holds hundreds of rows, not the keyword table's 100,000: measuring them is cheap, and
         # the scores take no more room than they need, leaving the rest to the keyword.
         for column in (*SCORE_COLUMNS, GATES, STATUS):
@@ -190,6 +192,7 @@ class ReviewScreen(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([560, 880])
+        self._list_sized = False    # the list's first width follows the window's (see showEvent)
         self.reading_splitter.setSizes([640, digit * 30])
 
         self._build_actions()
@@ -274,6 +277,7 @@ class ReviewScreen(QWidget):
             state = settings.value(f"review/{name}")
             if state is not None:
                 getattr(self, name).restoreState(state)
+                self._list_sized = self._list_sized or name == "splitter"
         tab = int(settings.value("review/tab", 0))
         if 0 <= tab < self.tabs.count():
             with QSignalBlocker(self.tabs):     # the first show loads it
@@ -666,5 +670,11 @@ class ReviewScreen(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._list_sized:
+            # Half the width for the list on a wide window (1920: titles whole), never under 560 px.
+            self._list_sized = True
+            width = self.splitter.width()
+            list_width = max(560, min(760, width // 2))
+            self.splitter.setSizes([list_width, max(1, width - list_width)])
         if self._stale:
             self.refresh()
