@@ -103,7 +103,8 @@ def test_pasted_lines_become_manual_keywords_with_line_numbers(qtbot, service: K
     assert [(position, text) for position, text, _id in report.added] == [(1, "Ferry schedule"),
                                                                           (6, "Snow plow routes")]
     assert [(p.position, p.reason) for p in report.rejected] == [(4, "too short (1 character; at least 2)")]
-    assert [(p.position, p.reason) for p in report.skipped] == [(5, "duplicate of line 1")]
+    assert [(p.position, p.reason) for p in report.skipped] == [
+        (3, 'comment (the line starts with "# ")'), (5, "duplicate of line 1")]
     assert signal.args[0] == KeywordChanges(added=2)
     assert {row.source for row in book.list()} == {"manual"}
 
