@@ -80,9 +80,10 @@ def not_an_api_failure(exc: NotAnAPIResponse, base_url: str, api: str) -> Failur
 
 
 def expect_event_stream(headers: Mapping[str, str], body: object = None) -> None:
-    """A streamed answer must be server-sent events; an HTML page parses as no events at all."""
+    """A streamed answer must be server-sent events; an HTML page parses as no events at all.
+    A server that sends no Content-Type at all is given the benefit of the doubt."""
     content_type = headers.get("content-type", "")
-    if "event-stream" not in content_type:
+    if content_type and "event-stream" not in content_type:
         raise NotAnAPIResponse(body, content_type)
 
 
