@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from engine.pipeline import outputs as out
 from engine.pipeline.context import StageContext
+from engine.quality.facts import is_preamble
 
 
 def _dump(model: out.StageOutput) -> dict:
@@ -53,7 +54,11 @@ async def draft(ctx: StageContext) -> out.Draft:
 
 
 async def claims(ctx: StageContext) -> out.Claims:
-    return await ctx.ask(out.Claims, {"body": ctx.output("draft", out.Draft).body}, max_tokens=1500)
+    answer = await ctx.ask(out.Claims, {"body": ctx.output("draft", out.Draft).body}, max_tokens=1500)
+    # A model's "Here are the claims:" or "Sure! ..." and the offline draft's note are not claims:
+    # checked, they would only come out unverifiable and lower the score of a sound draft.
+    return answer.model_copy(update={"claims": [c for c in answer.claims if c.text.strip() and
+                                                not is_preamble(c.text)]})
 
 
 async def revision(ctx: StageContext) -> out.Revision:

@@ -113,6 +113,7 @@ class FakeLLMServer:
         self._stop = threading.Event()
         self._rng = random.Random(seed)
         self._faults: list[_ScriptedFault] = []
+        self._answers: dict[str, Any] = {}   # stage -> the instance its structured requests get
         self._records: list[RequestRecord] = []
         self._seen_cache_prefixes: set[str] = set()
         self._httpd: ThreadingHTTPServer | None = None
@@ -186,6 +187,16 @@ class FakeLLMServer:
                 kind, times, stage, retry_after, self.hang_s if seconds is None else seconds,
             ))
 
+    def answer_with(self, stage: str, instance: Any) -> None:
+        """Answer every structured request of `stage` with `instance` (as JSON) instead of a
+        generated one, e.g. a claims list that opens with a model's preamble."""
+        with self._lock:
+            self._answers[stage] = instance
+
+    def scripted_answer(self, stage: str | None) -> Any:
+        with self._lock:
+            return self._answers.get(stage or "")
+
     @property
     def requests(self) -> list[RequestRecord]:
         with self._lock:
@@ -199,6 +210,7 @@ class FakeLLMServer:
         """Forget requests, pending faults, cache state and flags; keep serving."""
         with self._lock:
             self._faults.clear()
+            self._answers.clear()
             self._records.clear()
             self._seen_cache_prefixes.clear()
             self._rng = random.Random(self.seed)
@@ -525,7 +537,8 @@ class _ExchangeRunner:
             # A model that ignored the format: prose with a broken object in it.
             return _Answer("text", "Sure! Here is the JSON you asked for: {\"headline\": \"Council")
         judged = judge_verdicts(self._prompt_text()) if "verdicts" in schema.get("properties", {}) else None
-        instance = judged or SchemaInstanceGenerator(schema, self.rng, self.stage or "").generate()
+        instance = self.fake.scripted_answer(self.stage) or judged or SchemaInstanceGenerator(
+            schema, self.rng, self.stage or "").generate()
         if fault_kind == "invalid_schema":
             instance = _break_instance(instance)
         if tool is not None:

@@ -151,3 +151,25 @@ def test_a_bad_checker_setting_is_one_line(db: Database, cli: CLI) -> None:
                  "--checker-protocol", "telepathy")
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "checker protocol must be one of" in result.stderr
+
+
+def test_a_models_preamble_is_not_a_claim(db: Database, fake_llm: FakeLLMServer,  # noqa: F811
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.pipeline_helpers import use_provider
+
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    use_provider(db, "openai", fake_llm.url_openai)
+    fake_llm.answer_with("claims", {"claims": [
+        {"text": "Here are the checkable claims from the article:"},
+        {"text": "Sure! Below is the list you asked for."},
+        {"text": "The council approved the budget on Monday."},
+    ]})
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert asyncio.run(process_article(db, article_id)).status == "completed"
+    with db.read() as session:
+        claims = session.scalar(select(AIWorkflowLog.output).where(AIWorkflowLog.article_id == article_id,
+                                                                   AIWorkflowLog.stage == "claims"))
+        checked = session.scalar(select(AIWorkflowLog.output).where(
+            AIWorkflowLog.article_id == article_id, AIWorkflowLog.stage == "fact_verification"))
+    assert [c["text"] for c in claims["claims"]] == ["The council approved the budget on Monday."]
+    assert [c["text"] for c in checked["report"]["claims"]] == ["The council approved the budget on Monday."]
