@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    # First thing: a spawned worker inside a frozen bundle must not re-run the CLI.
-    multiprocessing.freeze_support()
+    # First thing: a spawned worker inside a frozen bundle must not re-run the CLI. Only a frozen
+    # bundle needs it, and importing multiprocessing costs every command 30 ms.
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     from app.cli import run
 
     return run(sys.argv[1:] if argv is None else argv)

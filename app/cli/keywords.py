@@ -15,7 +15,6 @@ from engine.keywords import (
     KeywordError,
     SourceInput,
 )
-from engine.source_material import SourceMaterialError, source_from_file, source_from_url
 from engine.store.models import APPROVAL_STATUSES, PRIORITIES
 
 
@@ -134,7 +133,9 @@ def _decide(args: argparse.Namespace, ids: list[int], to_status: str, reason: st
             ids = book.pending_ids()
         decisions, missing = book.decide(ids, to_status, editor=editor, reason=reason)
     if args.json:
-        print_json({"decided": [d.__dict__ for d in decisions], "missing": missing, "editor": editor})
+        decided = [{"keyword_id": d.keyword_id, "keyword": d.keyword, "from_status": d.from_status,
+                    "to_status": d.to_status} for d in decisions]
+        print_json({"decided": decided, "missing": missing, "editor": editor})
     else:
         out = console()
         for decision in decisions:
@@ -160,6 +161,9 @@ def _reject(args: argparse.Namespace) -> int:
 
 
 def _source_add(args: argparse.Namespace) -> int:
+    # Here, not at the top: urllib.request costs every other keywords command 25 ms.
+    from engine.source_material import SourceMaterialError, source_from_file, source_from_url
+
     try:
         if args.url:
             material = source_from_url(args.url, title=args.title)
