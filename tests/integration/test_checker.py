@@ -173,3 +173,22 @@ def test_a_models_preamble_is_not_a_claim(db: Database, fake_llm: FakeLLMServer,
             AIWorkflowLog.article_id == article_id, AIWorkflowLog.stage == "fact_verification"))
     assert [c["text"] for c in claims["claims"]] == ["The council approved the budget on Monday."]
     assert [c["text"] for c in checked["report"]["claims"]] == ["The council approved the budget on Monday."]
+
+
+@pytest.mark.slow
+def test_generate_in_the_worker_pool_with_a_checker_from_the_environment(cli: CLI) -> None:
+    """The route through the dispatcher and a worker process: COPYDESK_CHECKER_* pick the checker."""
+    with FakeLLMServer(seed=1) as fake:
+        cli("demo", check=True)
+        env = {"OPENAI_API_KEY": TEST_KEY, "COPYDESK_CHECKER_PROVIDER": "openai",
+               "COPYDESK_CHECKER_MODEL": "bespoke-minicheck", "COPYDESK_CHECKER_BASE_URL": fake.url_openai}
+        result = cli.json("generate", "--keyword", "1", "--wait", "--workers", "1", env=env)
+        article = result["articles"][0]
+        assert article["status"] == "completed" and article["model"] == "offline"
+        # generate's preflight tried the checker's server once; then only fact checks reached it.
+        assert [r.stage for r in fake.requests].count("check_connection") == 1
+        checks = [r for r in fake.requests if r.stage != "check_connection"]
+        assert checks and {r.stage for r in checks} == {"fact_verification"}
+        assert all(_last_message(r.body).startswith("Document: ") for r in checks)
+        shown = cli.json("articles", "show", str(article["id"]))
+        assert shown["quality_checkers"]["fact_check"]["checker"] == "openai:bespoke-minicheck"
