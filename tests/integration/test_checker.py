@@ -192,3 +192,40 @@ def test_generate_in_the_worker_pool_with_a_checker_from_the_environment(cli: CL
         assert all(_last_message(r.body).startswith("Document: ") for r in checks)
         shown = cli.json("articles", "show", str(article["id"]))
         assert shown["quality_checkers"]["fact_check"]["checker"] == "openai:bespoke-minicheck"
+
+
+@pytest.mark.slow
+def test_an_edited_articles_checks_run_in_a_worker_with_the_profiles_checker(
+        db: Database, fake_llm: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """run_quality_checks (what the Review screen queues after an edit) in a worker process."""
+    from engine.execution.dispatcher import Dispatcher
+    from engine.execution.settings import EngineSettings
+    from engine.execution.tasks import run_quality_checks
+    from engine.review import save_edit
+    from engine.store.models import Job
+
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)      # the worker process inherits it
+    article_id = new_articles(db, seed(db)[:1])[0]
+    assert asyncio.run(process_article(db, article_id)).status == "completed"
+    set_checker(db, provider="openai", model="bespoke-minicheck", base_url=fake_llm.url_openai)
+    detail = article_detail(db, article_id)
+    save_edit(db, article_id, headline=detail["headline"], dek=detail["dek"],
+              body=detail["body"] + "\nThe mayor promised a new swimming pool by 2028 [S1].\n", editor="ana")
+    job_id = run_quality_checks(db, article_id)
+    dispatcher = Dispatcher(db, EngineSettings(workers=1, slots=2, lease_s=5.0), poll_s=0.02)
+    dispatcher.start()
+    try:
+        def ended() -> bool:
+            with db.read() as session:
+                return session.get(Job, job_id).status in ("SUCCESS", "FAILURE")
+
+        assert dispatcher.wait_for(ended, timeout_s=60)
+    finally:
+        dispatcher.stop(graceful=False)
+    with db.read() as session:
+        assert session.get(Job, job_id).status == "SUCCESS"
+    claims = article_detail(db, article_id)["claims"]
+    assert {c["checker"].split(" + ")[0] for c in claims} == {"openai:bespoke-minicheck"}
+    pool = next(c for c in claims if c["text"].startswith("The mayor promised"))
+    assert pool["verdict"] == "unverifiable" and pool["next_step"].endswith("or cut the claim.")
+    assert {r.stage for r in fake_llm.requests} == {"fact_verification"}
