@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 
 from app.background import BackgroundOps
 from app.context import AppContext
@@ -13,6 +15,7 @@ from app.services.settings import SettingsService
 from engine.profiles import ProfileStore
 from ui.screens.settings import CHECKERS, SettingsScreen
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHECKER_CHOICES = [choice for choice, _label in CHECKERS]
 
 
@@ -48,6 +51,12 @@ def test_a_local_fact_checker_is_set_per_profile(qtbot, context: AppContext, scr
     screen.checker_url_edit.setText("http://localhost:11434/v1")
     screen.checker_protocol_box.setCurrentIndex(1)                   # minicheck
     screen.gate_boxes["originality_min"].setValue(25)
+    ARTIFACTS.mkdir(exist_ok=True)
+    scroll = next(a for a in screen.findChildren(QScrollArea) if a.widget().isAncestorOf(screen.checker_box))
+    page = scroll.widget()
+    qtbot.waitUntil(lambda: page.height() >= page.minimumSizeHint().height())   # the rows just shown laid out
+    scroll.ensureWidgetVisible(screen.checker_protocol_box)
+    assert screen.grab().save(str(ARTIFACTS / "settings_checker.png"))
     save(qtbot, screen)
 
     profile = ProfileStore(context.db).list()[0]
