@@ -16,6 +16,7 @@ written. A damaged, read-only or vanished file is one line for the user
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,6 +121,10 @@ def create_db_engine(url: str) -> Engine:
         path = sqlite_file(url)
         if path is not None and path.exists():
             existing = f"{path.resolve().as_uri()}?mode=rw"
+            if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+                # A read-only home: WAL cannot even be read without writing its -shm file, so
+                # the file is opened immutable. Reads work; a write fails as "readonly".
+                existing = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
 
             def connect() -> sqlite3.Connection:
                 return sqlite3.connect(existing, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
