@@ -1,18 +1,22 @@
 """Issue 15 item 8 in the real window: a source link that is not http(s) (stored by an older
-Copydesk from a feed) is shown as text, and clicking links opens only http(s) ones."""
+Copydesk from a feed) is shown as text, clicking links opens only http(s) ones, and an import
+report names every link it dropped."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
 
 from app.context import AppContext
 from engine.keywords import KeywordBook
 from engine.store.models import Source
-from tests.gui.helpers import wait_loaded
+from tests.gui.helpers import wait_for_dialog, wait_loaded
+from ui.dialogs.import_report import ImportReportDialog
 from ui.main_window import MainWindow
 
 SCHEMES = ("http", "https", "javascript", "file", "smb", "data")
@@ -74,3 +78,22 @@ def test_only_http_links_are_clickable_and_opened(qtbot, make_window: Callable[[
     assert 'href="https://example.org/ferry"' in panel.url_label.text()
     click_link(qtbot, panel.url_label)
     qtbot.waitUntil(lambda: opened.urls == ["https://example.org/ferry"])
+
+
+def test_the_import_report_names_the_links_it_dropped(qtbot, window: MainWindow, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    feed = tmp_path / "city.rss"
+    feed.write_text("""<?xml version="1.0"?><rss version="2.0"><channel><title>City</title>
+<item><title>Council vote tonight</title><link>javascript:alert(1)</link><description>Agenda.</description></item>
+<item><title>Ferry schedule cut</title><link>https://example.org/ferry</link></item>
+</channel></rss>""", encoding="utf-8")
+    screen = window.keywords_screen
+    wait_loaded(qtbot, screen, 0)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kwargs: (str(feed), ""))
+    qtbot.keyClick(screen.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    report = wait_for_dialog(qtbot, screen, ImportReportDialog)
+    rows = [tuple(report.model.index(r, c).data() for c in range(4)) for r in range(report.model.rowCount())]
+    assert rows == [("Added", "1", "Council vote tonight", "added as #1; link 'javascript:alert(1)' dropped: "
+                                                           "only http(s) links are kept"),
+                    ("Added", "2", "Ferry schedule cut", "added as #2")]
+    report.close()

@@ -21,11 +21,13 @@ class ImportReportTableModel(QAbstractTableModel):
     def __init__(self, report: ImportReport, parent: Any = None) -> None:
         super().__init__(parent)
         self._headers = ("Outcome", report.unit.capitalize(), "Keyword", "Detail")
+        notes = {note.position: f"; {note.reason}" for note in report.notes}   # e.g. a link dropped
         # Rejected and skipped rows are what the editor has to act on, so they come first.
         self._rows: list[tuple[str, int, str, str]] = [
             *(("Rejected", p.position, p.text, p.reason) for p in sorted(report.rejected, key=_position)),
             *(("Skipped", p.position, p.text, p.reason) for p in sorted(report.skipped, key=_position)),
-            *(("Added", position, keyword, f"added as #{kid}") for position, keyword, kid in sorted(report.added)),
+            *(("Added", position, keyword, f"added as #{kid}{notes.get(position, '')}")
+              for position, keyword, kid in sorted(report.added)),
         ]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
