@@ -195,3 +195,18 @@ def test_a_zero_byte_database_is_refused_not_reinitialised(cli: CLI, home: Path)
     assert "is empty (0 bytes)" in result.stderr
     assert (home / "copydesk.db").stat().st_size == 0
 
+
+
+def test_a_lease_held_on_another_host_is_waited_for_then_taken_over(cli: CLI, home: Path) -> None:
+    """Another machine's engine cannot be asked whether it lives: its lease is waited out,
+    and the viewer takes over as soon as it runs out."""
+    cli("demo", check=True)
+    cli("generate", "--keyword", "1", check=True)
+    with sqlite3.connect(home / "copydesk.db") as raw:
+        raw.execute("INSERT INTO engine_lease (name, owner, pid, host, expires_at) VALUES "
+                    "('dispatcher', 'newsroom-server:4242:1700000000.00:abcdef', 4242, 'newsroom-server', "
+                    "datetime('now', '+4 seconds'))")
+    worker = cli("worker", "--until-idle", "--workers", "1", timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    assert "pid 4242 on newsroom-server" in worker.stderr and "runs the engine now" in worker.stderr
+    assert article_statuses(home) == ["completed"]
