@@ -14,6 +14,7 @@ from engine.keywords import (
     keyword_key,
     normalise_keyword,
     parse_import_bytes,
+    safe_link,
 )
 from engine.store.models import KeywordDecision, KeywordSource
 
@@ -189,3 +190,33 @@ def test_importer_never_crashes_nor_stores_invalid_or_duplicate(db: object, data
     assert distinct == len(keywords)
     for keyword in keywords:
         assert normalise_keyword(keyword) == keyword
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("https://example.org/a?b=1", True), ("HTTP://example.org", True), ("http://", False),
+    ("javascript:alert(1)", False), ("JavaScript:alert(1)", False), ("file:///etc/passwd", False),
+    ("smb://host/share", False), ("data:text/html,x", False), ("//example.org/a", False),
+    ("https://exa mple.org", False), ("https://example.org/\u202e", False), ("", False), (None, False),
+])
+def test_only_http_links_with_a_host_are_kept(url: str | None, kept: bool) -> None:
+    assert (safe_link(url) is not None) is kept
+
+
+def test_joiners_are_allowed_but_not_part_of_the_duplicate_key() -> None:
+    assert normalise_keyword("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == \
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"   # Persian needs the zero-width non-joiner
+    assert keyword_key("Wa\u200dter rates") == keyword_key("water rates")
+    for hidden in ("\u200b", "\u2060", "\ufeff", "\u202e", "\u2066"):
+        with pytest.raises(KeywordError, match="invisible character"):
+            normalise_keyword(f"Water{hidden} rates")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf_16_needs_its_bom(encoding: str) -> None:
+    text = "keyword\nCaf\u00e9 closures\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16":
+        assert [r.keyword for r in parse_import_bytes(data, "k.csv").rows] == ["Caf\u00e9 closures"]
+    else:  # without a BOM the bytes are not guessed at
+        with pytest.raises(ImportFileError, match="binary"):
+            parse_import_bytes(data, "k.csv")
