@@ -166,3 +166,15 @@ def test_shipped_model_is_plain_data_and_leaves_plain_facts_alone() -> None:
     assert 0 < model.threshold < 1 and len(model.weights) > 1000
     assert all(model.weights[w] >= MIN_MODEL_WEIGHT for w in model.shown)
     assert tool.analyze("The council approved the budget on Tuesday by a 5-2 vote.").findings == []
+
+
+def test_model_leaves_lexicon_words_and_their_exceptions_to_the_rules() -> None:
+    tool_with_model = BiasDetectionTool(model=_toy_model({"disaster": 5.0}, {"disaster"}))
+    assert tool_with_model.analyze("The county received a federal disaster declaration.").findings == []
+
+
+def test_puffery_that_npov_editors_remove_is_flagged() -> None:
+    rules = BiasDetectionTool(use_model=False)
+    found = {f.text for f in rules.analyze("The award-winning, acclaimed and prestigious festival opened.").findings}
+    assert found == {"award-winning", "acclaimed", "prestigious"}
+    assert rules.analyze("The map legend shows the flood zones.").findings == []
