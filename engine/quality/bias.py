@@ -74,22 +74,24 @@ class BiasDetectionTool:
         findings = _unnamed_source_findings(lay, found)
         for sentence in lay.sentences:
             found_here = len(findings)
-            for finding in self._lexicon_findings(lay, sentence, named_content, vague_content):
+            # Tokens of the unquoted view: words inside quotation marks are not the writer's.
+            tokens = tokenize(lay.unquoted, sentence.start, sentence.end)
+            named_here = [s for s in named_content if s.start < sentence.end and sentence.start < s.end]
+            for finding in self._lexicon_findings(lay, tokens, named_here, vague_content):
                 if not any(_overlaps(finding, other) for other in findings):
                     findings.append(finding)
-            findings.extend(_exclamation_findings(lay, sentence, named_content))
+            findings.extend(_exclamation_findings(lay, sentence, named_here))
             if self.model is not None and len(findings) == found_here:
-                findings.extend(self._model_findings(lay, sentence, named_content, findings))
+                voice = [t for t in tokens if not _inside(t.start, t.end, named_here)] if named_here else tokens
+                findings.extend(self._model_findings(lay, voice, findings))
         findings.extend(_scare_quote_findings(lay, found))
         findings.sort(key=lambda f: (f.start, f.end))
         points = sum(f.points for f in findings)
         return BiasReport(bias_score(points, len(lay.sentences)), findings, len(lay.sentences))
 
     def _lexicon_findings(
-        self, lay: Layout, sentence: Span, named_content: list[Span], vague_content: list[Span]
+        self, lay: Layout, tokens: list[Token], named_content: list[Span], vague_content: list[Span]
     ) -> list[Finding]:
-        # Tokens of the unquoted view: words inside quotation marks are not the writer's.
-        tokens = tokenize(lay.unquoted, sentence.start, sentence.end)
         findings: list[Finding] = []
         for match in self.lexicon.match(tokens):
             start, end = tokens[match.first].start, tokens[match.last].end
@@ -107,16 +109,13 @@ class BiasDetectionTool:
             ))
         return findings
 
-
-    def _model_findings(
-        self, lay: Layout, sentence: Span, named_content: list[Span], findings: list[Finding]
-    ) -> list[Finding]:
+    def _model_findings(self, lay: Layout, voice: list[Token], findings: list[Finding]) -> list[Finding]:
         """Subjective wording the lexicon has no entry for, from the learned
         model (engine.quality.bias_model); only in sentences the rules left
         clean, so a sentence is never counted twice. The spans are the words
         that pushed the sentence over the threshold."""
         assert self.model is not None
-        scored = self.model.score(writer_tokens(lay, sentence, named_content))
+        scored = self.model.score(voice)
         if scored.probability < self.model.threshold:
             return []
         flagged: list[Finding] = []

@@ -12,8 +12,9 @@ data, their licences and the measured figures.
 
 Explainable by construction: the words with the largest positive weights in
 a flagged sentence are the finding's spans, and only words a public lexicon
-lists may be shown. The file holds about 7,400 weighted words (157 kB);
-scoring the sentences of a 1,500-word article adds about 20 ms.
+lists may be shown. The file holds about 7,300 weighted words (135 kB,
+read in about 15 ms once); scoring the sentences of a 1,500-word article
+adds about 10 ms to the bias check's 37 ms.
 """
 
 from __future__ import annotations
