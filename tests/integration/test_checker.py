@@ -229,3 +229,17 @@ def test_an_edited_articles_checks_run_in_a_worker_with_the_profiles_checker(
     pool = next(c for c in claims if c["text"].startswith("The mayor promised"))
     assert pool["verdict"] == "unverifiable" and pool["next_step"].endswith("or cut the claim.")
     assert {r.stage for r in fake_llm.requests} == {"fact_verification"}
+
+
+def test_the_batch_estimate_prices_the_checks_at_the_checkers_model(db: Database) -> None:
+    from engine.estimate import estimate_batch
+    from engine.providers.pricing import load_pricing
+
+    keywords, pricing = seed(db), load_pricing()
+    assert estimate_batch(db, keywords, pricing).cost_usd == 0            # offline throughout
+    set_checker(db, provider="openai", model="gpt-4o-mini")              # offline drafts, a paid judge
+    judged = estimate_batch(db, keywords, pricing)
+    assert judged.provider == "offline" and judged.cost_usd > 0 and judged.price_known
+    set_checker(db, provider="openai", model="bespoke-minicheck", base_url="http://localhost:11434/v1")
+    local = estimate_batch(db, keywords, pricing)
+    assert local.cost_usd == 0 and local.tokens > 0 and local.price_known   # a model on this machine is free
