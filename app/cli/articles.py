@@ -114,9 +114,11 @@ def checked_by_lines(quality_checkers: dict) -> list[str]:
     by_checker: dict[str, list[str]] = {}
     for score in SCORE_REPORTS:
         entry = quality_checkers.get(score)
-        text = checker_text(entry.get("checker"), entry.get("confidence")) if entry else "not recorded"
+        text = checker_text(entry.get("checker"), entry.get("confidence")) if entry else ""
         by_checker.setdefault(text, []).append(names[score])
-    return [f"{', '.join(scores)} checked by {checker}" for checker, scores in by_checker.items()]
+    return [f"{', '.join(scores)} checked by {checker}" if checker else
+            f"{', '.join(scores)}: checker not recorded (run `copydesk check` to record it)"
+            for checker, scores in by_checker.items()]
 
 
 def engine_settings(context: AppContext, args: argparse.Namespace) -> EngineSettings:
