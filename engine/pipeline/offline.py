@@ -275,6 +275,10 @@ def revision(ctx: StageContext) -> out.Revision:
     return out.Revision(headline=first.headline, dek=first.dek, body=body, changes=list(reversed(changes)))
 
 
+_CITED_SOURCE = re.compile(r"\[(S\d+)\]")
+# What a dek is made of: the cut, the objection, the other side.
+_CONTENTION = re.compile(r"\b(?:oppos\w*|object\w*|critic\w*|concern\w*|protest\w*|against|cuts?|reduc\w*|"
+                         r"shortfall|gap|but|while|instead)\b", re.IGNORECASE)
 _TRAILING_CITATION = re.compile(r"[ \t]*(?:\[S\d+\][ \t]*)+")
 # A suggestion that starts with one of these is advice to the editor ("say who considers it unfair",
 # "give the figures"), not a word to put in the text.
@@ -514,9 +518,17 @@ def headline_from(lead: str) -> str:
 
 
 def _dek(sections: list[out.OutlineSection], lead: str) -> str:
-    """The second fact of the story, from the details (not the lead again), without its citation."""
-    candidates = [p for section in sections for p in section.points
-                  if p != lead and not has_quote(p) and not _LEANS_BACK.match(p) and has_number(p)]
-    fallback = [p for section in sections for p in section.points if p != lead and not has_quote(p)]
-    chosen = (candidates or fallback or [lead])[0]
+    """The stakes in one sentence, from after the opening (so it repeats neither the lead nor the next
+    paragraph): a figure, a word of contention, another source than the lead's; without its citation."""
+    lead_source = _CITED_SOURCE.findall(lead)
+    opening = sections[0].points if sections else []
+    later = [p for section in sections[1:] for p in section.points
+             if not has_quote(p) and not _LEANS_BACK.match(p) and len(strip_citations(p)) <= 200]
+
+    def stakes(point: str) -> float:
+        return (has_number(point) + bool(_CONTENTION.search(point))
+                + (_CITED_SOURCE.findall(point) != lead_source) * 0.5)
+
+    fallback = [p for p in opening if p != lead and not has_quote(p)]
+    chosen = max(later, key=stakes) if later else (fallback or [lead])[0]
     return shorten(strip_citations(chosen), 200)
