@@ -208,7 +208,7 @@ def draft(ctx: StageContext) -> out.Draft:
         paragraphs.extend(_paragraphs(_note_chains(notes), lead_alone=section.heading == LEAD_HEADING))
     lead = sections[0].points[0] if sections and sections[0].points else ""
     return out.Draft(headline=headline_from(lead) or shorten(f"{keyword_headline}: what the sources say", 90),
-                     dek=_dek(sections, lead), body="\n\n".join(paragraphs) + "\n")
+                     dek=_dek(sections, lead, labels), body="\n\n".join(paragraphs) + "\n")
 
 
 def claims(ctx: StageContext) -> out.Claims:
@@ -275,7 +275,6 @@ def revision(ctx: StageContext) -> out.Revision:
     return out.Revision(headline=first.headline, dek=first.dek, body=body, changes=list(reversed(changes)))
 
 
-_CITED_SOURCE = re.compile(r"\[(S\d+)\]")
 # What a dek is made of: the cut, the objection, the other side.
 _CONTENTION = re.compile(r"\b(?:oppos\w*|object\w*|critic\w*|concern\w*|protest\w*|against|cuts?|reduc\w*|"
                          r"shortfall|gap|but|while|instead)\b", re.IGNORECASE)
@@ -517,17 +516,17 @@ def headline_from(lead: str) -> str:
     return (text[:1].upper() + text[1:]) if says_something and len(text.split()) >= 4 and not has_quote(text) else ""
 
 
-def _dek(sections: list[out.OutlineSection], lead: str) -> str:
+def _dek(sections: list[out.OutlineSection], lead: str, labels: dict[str, str | None]) -> str:
     """The stakes in one sentence, from after the opening (so it repeats neither the lead nor the next
     paragraph): a figure, a word of contention, another source than the lead's; without its citation."""
-    lead_source = _CITED_SOURCE.findall(lead)
+    lead_source = labels.get(lead)
     opening = sections[0].points if sections else []
     later = [p for section in sections[1:] for p in section.points
              if not has_quote(p) and not _LEANS_BACK.match(p) and len(strip_citations(p)) <= 200]
 
     def stakes(point: str) -> float:
-        return (has_number(point) + bool(_CONTENTION.search(point))
-                + (_CITED_SOURCE.findall(point) != lead_source) * 0.5)
+        return (has_number(point) + 1.5 * bool(_CONTENTION.search(point))
+                + (labels.get(point) != lead_source) * 0.5)
 
     fallback = [p for p in opening if p != lead and not has_quote(p)]
     chosen = max(later, key=stakes) if later else (fallback or [lead])[0]
