@@ -183,6 +183,9 @@ def _pause(args: argparse.Namespace) -> int:
 def _priority(args: argparse.Namespace) -> int:
     with opened(args) as context:
         _require_known(context, args.job_ids)
-        changed = JobQueue(context.db).set_priority(args.job_ids, args.priority)
+        try:
+            changed = JobQueue(context.db).set_priority(args.job_ids, args.priority)
+        except QueueError as error:
+            raise CommandError(str(error), status=2) from None
     console().print(f"Changed the priority of {changed} pending job(s).", markup=False)
     return 0

@@ -35,6 +35,8 @@ _HOST = socket.gethostname()[:60]
 # psutil derives a start time from the boot time, which the clock's adjustments can move by a
 # second; a pid reused by another process within that second of the holder's start is not a risk.
 _START_TOLERANCE_S = 1.0
+# Job.priority is a 32-bit INTEGER on PostgreSQL.
+PRIORITY_LIMIT = 2**31
 # The longest --finished-before accepted: a century.
 MAX_PURGE_DAYS = 36_500.0
 
@@ -187,6 +189,9 @@ class JobQueue:
         return self.cancel(ids)
 
     def set_priority(self, job_ids: Sequence[int], priority: int) -> int:
+        if not -PRIORITY_LIMIT <= priority < PRIORITY_LIMIT:
+            raise QueueError(f"a priority is a whole number from {-PRIORITY_LIMIT} to {PRIORITY_LIMIT - 1}, "
+                             f"not {priority}")
         with self.db.write() as session:
             return session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == "PENDING")
                                    .values(priority=priority)).rowcount

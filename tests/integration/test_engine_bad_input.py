@@ -135,6 +135,8 @@ def test_cancel_and_priority_name_unknown_job_ids_and_change_nothing(cli: CLI) -
     assert cancel.returncode == 1 and "no job with ids 98, 99" in cancel.stderr
     priority = cli("jobs", "priority", "5", str(job["id"]), "99")
     assert priority.returncode == 1 and "no job with id 99" in priority.stderr
+    too_high = cli("jobs", "priority", str(2**63), str(job["id"]))
+    assert too_high.returncode == 2 and "a priority is a whole number" in too_high.stderr
     after = cli.json("jobs", "show", str(job["id"]))
     assert after["status"] == "PENDING" and after["priority"] == job["priority"]
 
