@@ -4,8 +4,9 @@ message `Document: <text>\nClaim: <sentence>`, the answer `Yes` or `No`.
 
 The document is the sources whole when they are short, else the passages retrieved for
 the claim with the sentences either side. "Yes" still has to pass the figure guard (the
-claim's numbers must be in the passage shown as evidence); "No" is unverifiable, and
-contradicted only where the offline rules found the conflicting passage. Either way the
+claim's numbers must be in the passage shown as evidence; where it fails, the rules'
+verdict and confidence stand, and the checker reads "... + offline rules"); "No" is
+unverifiable, and contradicted only where the offline rules found the conflicting passage. Either way the
 closest passage stays on the verdict, so the editor knows what to compare the claim with.
 Confidence: engine.quality.checker.
 """
@@ -34,7 +35,6 @@ MINICHECK_WHOLE_SOURCES_CHARS = 6000
 MINICHECK_PASSAGES = 3
 # Claims in flight at once: a local server runs one or two requests at a time anyway.
 MINICHECK_CONCURRENCY = 4
-
 
 
 def minicheck_prompt(document: str, claim: str) -> str:
@@ -102,13 +102,14 @@ async def minicheck_claim(checker: Checker, claim: ClaimVerdict, sources: list[S
                                 claim.source_label, f"The checker model found no support; {claim.reason}",
                                 round(confidence, 3), with_rules(checker.name))
         return verdict("unverifiable", "The checker model found no support for this in the sources.", confidence)
+    # Where the rules overrule a "Yes", the verdict is theirs, and so is its confidence.
     if best is None:
         return verdict("unverifiable", "The checker model said yes, but no passage of the sources shares the "
-                       "claim's words to show as evidence.", confidence * 0.5)
+                       "claim's words to show as evidence.", claim.confidence, with_rules(checker.name))
     figures, reason = figure_check(claim.text, best, index)
     if figures is not None:
         return verdict(figures, f"The checker model said supported, but {reason[0].lower()}{reason[1:]}",
-                       confidence, with_rules(checker.name))
+                       claim.confidence, with_rules(checker.name))
     return verdict("supported", "The checker model found this supported by the sources.", confidence)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.articles import article_detail
 from engine.pipeline.runner import process_article
-from engine.quality import CheckerSettings, SourceDoc, analyze_text_with_checker
+from engine.quality import CheckerSettings, SourceDoc, analyze_text, analyze_text_with_checker
 from engine.quality.checker import MINICHECK_CONFIDENCE
 from engine.review import export_article
 from engine.store.db import Database
@@ -243,3 +243,17 @@ def test_the_batch_estimate_prices_the_checks_at_the_checkers_model(db: Database
     set_checker(db, provider="openai", model="bespoke-minicheck", base_url="http://localhost:11434/v1")
     local = estimate_batch(db, keywords, pricing)
     assert local.cost_usd == 0 and local.tokens > 0 and local.price_known   # a model on this machine is free
+
+
+def test_a_minicheck_yes_is_held_to_the_figures(fake_llm: FakeLLMServer,  # noqa: F811
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    checker = CheckerSettings.of("openai", "bespoke-minicheck", fake_llm.url_openai, **FAST_TUNING)
+    wrong = "The council approved the library budget of $3.1 million on Monday [S1].\n"
+    rules = analyze_text(wrong, [SOURCE]).fact.claims[0]
+    report = asyncio.run(analyze_text_with_checker(checker, wrong, [SOURCE]))
+    claim = report.fact.claims[0]
+    # The fake model says Yes (it ignores figures); the rules' contradiction stands, with their confidence.
+    assert _last_message(fake_llm.requests[0].body).endswith("Claim: " + claim.text)
+    assert (claim.verdict, claim.checker) == ("contradicted", "openai:bespoke-minicheck + offline rules")
+    assert claim.confidence == rules.confidence and "$2.4 million" in claim.reason
