@@ -92,15 +92,20 @@ def load_lexicons(textblob_dir: Path, vader_dir: Path) -> dict[str, dict[str, fl
             mark(word, "vader_strong_neg" if v < 0 else "vader_strong_pos")
         elif abs(v) >= 0.5:
             mark(word, "vader_mild")
-    # A word's subjectivity is the mean over its senses: "main" (1.0 as "most
-    # important", 0.0 in its two other senses) is not a subjective word.
-    senses: dict[str, list[float]] = {}
+    # A word's subjectivity and polarity are the means over its senses: "main"
+    # (1.0 as "most important", 0.0 in its two other senses) is not a
+    # subjective word. An opinion word also evaluates: subjective words with
+    # no polarity ("primary", "general", "long") are a feature of their own.
+    senses: dict[str, list[tuple[float, float]]] = {}
     xml = (textblob_dir / "en" / "en-sentiment.xml").read_text(encoding="utf-8")
-    for m in re.finditer(r'<word form="([^"]+)"[^>]*? subjectivity="([0-9.]+)"', xml):
-        senses.setdefault(m.group(1), []).append(float(m.group(2)))
-    subjectivity = {word: sum(values) / len(values) for word, values in senses.items()}
-    for word, s in subjectivity.items():
-        if s >= 0.7:
+    for m in re.finditer(r'<word form="([^"]+)"[^>]*? polarity="(-?[0-9.]+)" subjectivity="([0-9.]+)"', xml):
+        senses.setdefault(m.group(1), []).append((float(m.group(2)), float(m.group(3))))
+    for word, values in senses.items():
+        polarity = sum(abs(p) for p, _ in values) / len(values)
+        s = sum(v for _, v in values) / len(values)
+        if s >= 0.4 and polarity < 0.3:
+            mark(word, "textblob_subj_unpolar")
+        elif s >= 0.7:
             mark(word, "textblob_subj_high")
         elif s >= 0.4:
             mark(word, "textblob_subj_mid")
@@ -179,7 +184,7 @@ def exported(vec, clf, vocab: set[str], member: dict[str, dict[str, float]]) -> 
         features = member.get(term, {})
         if any(f.startswith("lexicon_") for f in features):
             return False
-        return any(f.startswith("textblob_") for f in features) or (
+        return any(f in ("textblob_subj_high", "textblob_subj_mid") for f in features) or (
             any(f.startswith("vader_") for f in features) and coef.get("w:" + term, 0.0) > 0.0)
 
     shown = frozenset(t for t, w in weights.items() if t not in NEVER_SHOWN and w >= MIN_MODEL_WEIGHT and evidence(t))
