@@ -13,8 +13,8 @@ clean is then read by a small learned model (engine.quality.bias_model):
 when it judges the sentence opinion, its most opinion-weighted words become
 low-severity "subjective_wording" findings. On held-out news sentences
 (NewsSD-ENG test, bench/bias_data.py) the lexicon fixes and the model lift
-macro-F1 from 0.57 to 0.64 at the same biased precision (0.70; recall 0.35
--> 0.54).
+macro-F1 from 0.57 to 0.64 at the same biased precision (0.70 -> 0.71;
+recall 0.35 -> 0.53). bench/train_bias_model.py has the figures per set.
 
 Score. Each finding is worth its severity in points (low 1, medium 2, high
 3). The score grows with points per prose sentence, so one loaded word in a
