@@ -76,7 +76,8 @@ def explain(error: BaseException, url: str, backup_dir: Path | None = None) -> s
     where = sqlite_file(url) or safe_url(url)
     restore = f"restore a copy from {backup_dir}" if backup_dir is not None else "restore it from a backup"
     if name.startswith("SQLITE_NOTADB") or "not a database" in text:
-        return f"Cannot open the database at {where}: it is not a database file, or its first page is damaged; {restore}"
+        return (f"Cannot open the database at {where}: file is not a database (not a Copydesk database, or "
+                f"its first page is damaged); {restore}")
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return f"the database file is damaged: {where} ({text}); {restore}"
     if name.startswith("SQLITE_READONLY") or "readonly" in text:
