@@ -10,8 +10,10 @@ What is kept, keyed by engine.quality.text.stem of each single-word lemma:
 - groups: the synsets of a word's first senses (those of its first TOP_SENSES seen in the tagged
   corpus, or its first sense when none was), as small integers. Two words are synonyms when they share a group: "sick" / "ill",
   "unwell" / "ill". Only the first senses, so a rare sense does not make "fell" (a hill) mean "fall".
+  A word's derivationally related forms join its groups ("die" / "death", "decide" / "decision").
 - antonyms: WordNet's lexical antonym pointers between those senses ("rise" / "fall", "win" / "lose").
 - irregular: inflected forms to lemmas from the exception lists ("fell" -> "fall", "men" -> "man").
+- lemmas: the other single-word lemmas (no synonym kept): what is a word of the language at all.
 - counts: how often each word was tagged in WordNet's sense-tagged corpus (cntlist.rev), a measure of
   how common a word is: a summary's "discusses" is common, an edit's "manslaughter" is not.
 """
@@ -33,8 +35,8 @@ POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 OUT = ROOT / "resources" / "quality" / "wordnet_lexicon.json"
 
 
-def read_data(folder: Path, pos: str) -> dict[str, tuple[list[str], list[tuple[str, str, int, int]]]]:
-    """offset -> (words, pointers (symbol, target offset, source word no, target word no))."""
+def read_data(folder: Path, pos: str) -> dict[str, tuple[list[str], list[tuple[str, str, str, int, int]]]]:
+    """offset -> (words, pointers (symbol, target offset, target pos, source word no, target word no))."""
     synsets = {}
     for line in (folder / f"data.{pos}").read_text(encoding="latin-1").splitlines():
         if line.startswith(" "):
@@ -45,8 +47,8 @@ def read_data(folder: Path, pos: str) -> dict[str, tuple[list[str], list[tuple[s
         at = 4 + 2 * count
         pointers = []
         for i in range(int(fields[at])):
-            symbol, target, _, numbers = fields[at + 1 + 4 * i: at + 5 + 4 * i]
-            pointers.append((symbol, target, int(numbers[:2], 16), int(numbers[2:], 16)))
+            symbol, target, target_pos, numbers = fields[at + 1 + 4 * i: at + 5 + 4 * i]
+            pointers.append((symbol, target, target_pos.replace("s", "a"), int(numbers[:2], 16), int(numbers[2:], 16)))
         synsets[offset] = (words, pointers)
     return synsets
 
@@ -59,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     group_ids: dict[str, int] = {}
     antonyms: set[tuple[str, str]] = set()
     irregular: dict[str, str] = {}
+    datas = {pos: read_data(args.wordnet, pos) for pos in POS}
     for pos, tag in POS.items():
-        data = read_data(args.wordnet, pos)
+        data = datas[pos]
         for line in (args.wordnet / f"index.{pos}").read_text(encoding="latin-1").splitlines():
             if line.startswith(" "):
                 continue
@@ -76,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
                 groups.setdefault(key, set()).add(group_ids.setdefault(tag + offset, len(group_ids)))
                 words, pointers = data[offset]
                 number = words.index(lemma) + 1 if lemma in words else 0
-                for symbol, target, source_no, target_no in pointers:
+                for symbol, target, target_pos, source_no, target_no in pointers:
+                    if symbol == "+" and source_no == number and number:
+                        # Derivationally related: "die" shares a group with "death".
+                        groups[key].add(group_ids.setdefault(target_pos + target, len(group_ids)))
+                        continue
                     if symbol != "!" or source_no not in (0, number) or target not in data:
                         continue
                     target_words = data[target][0]
@@ -100,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             members[i] = members.get(i, 0) + 1
     kept = {word: sorted(i for i in ids if members[i] > 1) for word, ids in groups.items()}
     kept = {word: ids for word, ids in sorted(kept.items()) if ids}
+    lemmas = sorted(set(groups) - set(kept))
     lexicon = {"source": "Princeton WordNet 3.0 (Debian wordnet-base), see WORDNET_LICENSE.txt",
                "top_senses": TOP_SENSES, "groups": kept, "antonyms": sorted(antonyms),
                "irregular": dict(sorted(irregular.items())),
+               "lemmas": lemmas,
                "counts": dict(sorted((w, n) for w, n in counts.items() if n > 0))}
     OUT.write_text(json.dumps(lexicon, separators=(",", ":")), encoding="utf-8")
     print(f"{OUT}: {len(kept)} words, {len(antonyms)} antonym pairs, {len(irregular)} irregular forms, "

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from engine.quality.fact_model import fact_model
 from engine.quality.lexical import TermMatcher, antonym_hit, lexicon
-from engine.quality.numbers import extract_quantities
+from engine.quality.numbers import Quantity, extract_quantities
 from engine.quality.retrieval import EvidenceIndex, Passage
 from engine.quality.text import (
     STOPWORDS,
@@ -57,10 +57,13 @@ from engine.quality.text import (
 )
 from engine.quality.types import ClaimVerdict, FactReport, Finding, SourceDoc, Verdict
 
+COVERAGE_SUPPORTED = 0.7  # the passage states nearly every term: supported without asking the model
+COVERAGE_FIGURES = 0.45  # ... or this much, with the same distinctive figures
 COVERAGE_RELATED = 0.2  # below this no passage speaks to the claim: unverifiable without asking the model
-SOURCE_RELATED = 0.5  # ... unless the sources as a whole cover this much of it
+SOURCE_RELATED = 0.35  # ... unless the sources as a whole cover this much of it
 COVERAGE_POLARITY = 0.5  # a passage this close that says the opposite is a contradiction
 ENTITY_SWAP_COVERAGE = 0.75  # coverage of the rest of the claim before a different name counts as a swap
+_SWAP_RARITY = 0.45  # how uncommon both words of a one-word swap must be (engine.quality.lexical.rarity)
 _MIN_CLAIM_WORDS = 4
 _MOSTLY_QUOTED = 0.6
 _CANDIDATES = 5
@@ -92,10 +95,11 @@ _PREAMBLE = re.compile(
     re.I,
 )
 # Where a clause ends inside a sentence: a negation or a direction word only
-# counts in the clause that carries the claim's words.
+# counts in the clause that carries the claim's words. Contrast and cause
+# split clauses; commas do not ("..., up 8 percent from 2022" is the same fact).
 _CLAUSE_BREAK = re.compile(
-    r"[,;:()\u2013\u2014]|\b(?:although|though|but|while|whereas|however|because|since|unless|after|before|"
-    r"when|which|who|whom|whose|where|and|or|if)\b", re.I)
+    r"[;:()\u2013\u2014]|\b(?:although|though|but|while|whereas|however|because|since|unless|except|"
+    r"despite|yet)\b", re.I)
 _NOT_ENTITIES = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december jan feb mar apr jun jul aug sep sept oct nov dec mayor council
@@ -308,8 +312,9 @@ def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Ve
     # conflict: "$6.1 million after a $2 million transfer" against "stands at
     # $6.1 million" is unverifiable, not a contradiction.
     unused = [q for q in index.quantities(passage) if not any(c.same_value(q) for c in claim_quantities)]
+    claim_terms = set(content_terms(tokenize(claim)))
     for q in unconfirmed:
-        other = next((u for u in unused if q.comparable(u)), None)
+        other = next((u for u in unused if q.comparable(u) or _same_measure(q, u, claim_terms, passage)), None)
         if other is not None:
             return "contradicted", f"The claim says {q.text.strip()}; {passage.source_label} says {other.text.strip()}."
     anywhere = index.all_quantities()
@@ -318,6 +323,13 @@ def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Ve
         return "unverifiable", (f"{passage.source_label} covers this but no source gives "
                                 f"{', '.join(q.text.strip() for q in missing)}.")
     return None, ""
+
+
+def _same_measure(claim_q: Quantity, passage_q: Quantity, claim_terms: set[str], passage: Passage) -> bool:
+    """Counts of the same thing worded differently: "73 measles cases" and "37
+    cases of measles" (each side's counted noun is in the other's wording)."""
+    return (claim_q.kind == passage_q.kind == "count" and bool(claim_q.unit) and bool(passage_q.unit)
+            and claim_q.unit in passage.terms and passage_q.unit in claim_terms)
 
 
 def _clauses(words: list[Token], text: str) -> list[list[Token]]:
@@ -347,18 +359,18 @@ def _negated(words: list[Token]) -> bool:
 
 def _paired_clauses(claim_text: str, passage_text: str) -> list[tuple[list[Token], list[Token]]]:
     """Each claim clause with the passage clause that carries its words: the
-    one sharing the most terms, if it shares at least two (or all of a short
-    clause's)."""
+    one sharing the most terms (matched softly: "died" / "deaths"), if it
+    shares at least two, or one for a passage clause of at most three terms."""
     passage_words = tokenize(passage_text)
-    passage_clauses = [(c, _plain_terms(c)) for c in _clauses(passage_words, passage_text)]
+    passage_clauses = [(c, TermMatcher(_plain_terms(c))) for c in _clauses(passage_words, passage_text)]
     pairs = []
     for clause in _clauses(tokenize(claim_text), claim_text):
         terms = _plain_terms(clause)
         if not terms or not passage_clauses:
             continue
-        best, best_terms = max(passage_clauses, key=lambda pc: len(terms & pc[1]))
-        shared = len(terms & best_terms)
-        if shared >= min(2, len(terms)):
+        shared, best, matcher = max(((sum(m.soft(t) for t in terms), c, m) for c, m in passage_clauses),
+                                    key=lambda item: item[0])
+        if shared >= min(2, len(terms)) or (shared == 1 and len(matcher.terms) <= 3):
             pairs.append((clause, best))
     return pairs
 
@@ -455,8 +467,12 @@ def _judge(claim_text: str, passage: Passage, coverage: float, index: EvidenceIn
     ruled = rule_verdict(claim_text, passage, coverage, index)
     if ruled:
         return _Check(ruled[0], passage, ruled[1], max(against, model.rule_confidence))
+    if coverage >= COVERAGE_SUPPORTED or (coverage >= COVERAGE_FIGURES and _same_figures(claim_text, passage, index)):
+        # The passage states (nearly) every term, or the same distinctive figures in related wording.
+        return _Check("supported", passage, f"Stated in {passage.source_label}.", max(round(p_supported, 3), 0.5))
     if p_supported >= model.threshold:
-        return _Check("supported", passage, f"Stated in {passage.source_label}.", round(p_supported, 3))
+        return _Check("supported", passage, f"Stated in {passage.source_label}, in other words.",
+                      round(p_supported, 3))
     return _Check("unverifiable", passage,
                   f"The closest passage ({passage.source_label}) is related but does not state all of this.", against)
 
@@ -493,7 +509,7 @@ def _agent_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> s
     placed = [(i, w) for i, w in enumerate(words) if w.norm in names]
     passage_words = tokenize(passage.text)
     positions = {w.norm: k for k, w in reversed(list(enumerate(passage_words)))}
-    for (i, first), (j, second) in zip(placed, placed[1:]):
+    for (i, first), (j, second) in zip(placed, placed[1:], strict=False):
         between = {t for t in content_terms(words[i + 1:j]) if not t[0].isdigit()}
         if first.norm == second.norm or not between or first.norm not in positions or second.norm not in positions:
             continue
@@ -512,22 +528,47 @@ def word_swap(words: list[Token], passage: Passage, index: EvidenceIndex) -> tup
     everything = index.source_matcher()
     content = [w for w in words if stem(w.norm) not in STOPWORDS and w.norm not in STOPWORDS]
     claim_terms = {stem(w.norm) for w in content}
+    unknown = {t for t in claim_terms if not t[0].isdigit() and not everything.soft(t)}
+    # Only a claim that says everything else the passage says: one word off.
+    if len(unknown) != 1 or _coverage(claim_terms - unknown, set(passage.terms), index) < ENTITY_SWAP_COVERAGE:
+        return None
     passage_words = [w for w in tokenize(passage.text) if w.norm not in STOPWORDS]
     passage_terms = [stem(w.norm) for w in passage_words]
     for i, word in enumerate(content):
-        term = stem(word.norm)
-        if term[0].isdigit() or everything.soft(term):
+        if stem(word.norm) not in unknown:
             continue
-        for offset in (-1, 1):
-            k = i + offset
-            if not 0 <= k < len(content):
+        left = stem(content[i - 1].norm) if i > 0 else None
+        right = stem(content[i + 1].norm) if i + 1 < len(content) else None
+        for j, candidate in enumerate(passage_terms):
+            if left is not None and (j == 0 or passage_terms[j - 1] != left):
                 continue
-            anchor = stem(content[k].norm)
-            for j, passage_term in enumerate(passage_terms):
-                other = j - offset
-                if passage_term != anchor or not 0 <= other < len(passage_terms):
-                    continue
-                candidate = passage_terms[other]
-                if candidate not in claim_terms and not candidate[0].isdigit():
-                    return word.text, passage_words[other].text
+            if right is not None and (j + 1 >= len(passage_terms) or passage_terms[j + 1] != right):
+                continue
+            theirs = passage_words[j].text
+            # Both words distinctive: "lost" / "without" power is a paraphrase,
+            # "murder" / "manslaughter" is not.
+            lex = lexicon()
+            mine = stem(word.norm)
+            if candidate in claim_terms or not theirs.isalpha():
+                continue
+            names = theirs[:1].isupper() or word.text[:1].isupper() or mine in index.names
+            if names or (lex.is_word(mine) and lex.is_word(candidate)
+                         and min(lex.rarity(mine), lex.rarity(candidate)) >= _SWAP_RARITY):
+                return word.text, theirs
     return None
+
+
+def _same_figures(claim_text: str, passage: Passage, index: EvidenceIndex) -> bool:
+    """Related wording plus the same distinctive figures, stated in this very
+    passage, is a paraphrase ("will total $3.2 million" / "includes $3.2 million")."""
+    claim_quantities = extract_quantities(claim_text)
+    own = index.quantities(passage)
+    return bool(claim_quantities) and all(_distinctive(q) and any(q.same_value(p) for p in own)
+                                          for q in claim_quantities)
+
+
+def _distinctive(quantity: Quantity) -> bool:
+    """A figure unlikely to match by chance: money, a share, or a count of ten or more."""
+    if quantity.kind in ("money", "percent"):
+        return True
+    return quantity.kind == "count" and isinstance(quantity.value, float) and abs(quantity.value) >= 10

@@ -6,7 +6,7 @@ resources/quality/wordnet_lexicon.json by bench/build_wordnet_lexicon.py
 Terms are engine.quality.text.stem forms on both sides. A claim term matches
 a passage when the passage has the same stem, the stem of its lemma ("fell"
 -> "fall"), a WordNet synonym from the first senses ("unwell" / "sick"), or
-a long shared prefix ("announce" / "announcement").
+a long shared prefix ("announce" / "announcement", "short" / "shortage").
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from importlib import resources
 from engine.quality.text import stem
 
 _PREFIX = 6  # letters two long words must share to count as one word family
+_SHORT = 5  # a word of 5-6 letters that begins a longer one is of its family
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,20 @@ class Lexicon:
     antonyms: dict[str, frozenset[str]]
     irregular: dict[str, str]  # stem of an inflected form -> stem of its lemma ("fell" -> "fall")
     counts: dict[str, int]  # times tagged in WordNet's sense-tagged corpus: how common a word is
+    lemmas: frozenset[str]  # every other single-word WordNet lemma (stemmed)
+
+    def is_word(self, term: str) -> bool:
+        """A noun, verb, adjective or adverb WordNet knows (not "without", not a name it lacks)."""
+        term = self.irregular.get(term, term)
+        return term in self.groups or term in self.lemmas
+
+    def groups_of(self, term: str) -> frozenset[int]:
+        """The synonym groups of a stem; "died" (which the stemmer leaves whole) as "die"."""
+        term = self.irregular.get(term, term)
+        found = self.groups.get(term)
+        if found is None and term.endswith("d"):
+            found = self.groups.get(term[:-1])
+        return found or frozenset()
 
     def rarity(self, term: str) -> float:
         """0 for the commonest words up to 1 for words the tagged corpus never saw (names, rare words)."""
@@ -42,12 +57,12 @@ def lexicon() -> Lexicon:
     for a, b in data["antonyms"]:
         antonyms.setdefault(a, set()).add(b)
         antonyms.setdefault(b, set()).add(a)
-    return Lexicon(
-        {word: frozenset(ids) for word, ids in data["groups"].items()},
-        {word: frozenset(others) for word, others in antonyms.items()},
-        {stem(form): stem(base) for form, base in data["irregular"].items()},
-        data["counts"],
-    )
+    groups = {word: frozenset(ids) for word, ids in data["groups"].items()}
+    # An inflected form whose stem is a word in its own right keeps it: "sicked"
+    # (from "sic") stems to "sick", which is not thereby "sic".
+    irregular = {stem(form): stem(base) for form, base in data["irregular"].items() if stem(form) not in groups}
+    return Lexicon(groups, {word: frozenset(others) for word, others in antonyms.items()}, irregular, data["counts"],
+                   frozenset(data["lemmas"]))
 
 
 class TermMatcher:
@@ -58,11 +73,14 @@ class TermMatcher:
         lex = lexicon()
         self.groups: set[int] = set()
         self.prefixes: set[str] = set()
+        self.short_prefixes: set[str] = set()  # 5- and 6-letter beginnings of longer terms
         self.terms = terms | {lex.irregular[t] for t in terms if t in lex.irregular}
         for term in self.terms:
-            self.groups.update(lex.groups.get(term, ()))
+            self.groups.update(lex.groups_of(term))
             if len(term) >= _PREFIX + 1 and not term[0].isdigit():
                 self.prefixes.add(term[:_PREFIX])
+            if len(term) > _SHORT and not term[0].isdigit():
+                self.short_prefixes.update(term[:n] for n in range(_SHORT, min(len(term), _PREFIX + 1)))
 
     def exact(self, term: str) -> bool:
         return term in self.terms
@@ -73,7 +91,9 @@ class TermMatcher:
             return True
         if len(term) >= _PREFIX + 1 and term[:_PREFIX] in self.prefixes:
             return True
-        return bool(lex.groups.get(lex.irregular.get(term, term), frozenset()) & self.groups)
+        if _SHORT <= len(term) <= _PREFIX and term in self.short_prefixes:
+            return True  # "short" / "shortage"
+        return bool(lex.groups_of(term) & self.groups)
 
 
 def antonym_hit(claim_terms: set[str], passage_terms: set[str]) -> str | None:

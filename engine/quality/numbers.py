@@ -42,6 +42,7 @@ _MULTIPLIER = r"(?:\s*(?:million|billion|thousand|trillion)\b|[mbk]\b)?"
 _MONEY = re.compile(rf"\$\s?({_DIGITS})({_MULTIPLIER})|({_DIGITS})(\s+(?:million|billion|thousand))?\s+dollars\b", re.I)
 # "four in ten", "one out of five": a share, compared as a percentage.
 _RATIO = re.compile(rf"\b({_NUMBER})\s+(?:in|out of)\s+({_NUMBER})\b(?!\s*(?:a\.m|p\.m|years?\b))", re.I)
+_PERCENT_RANGE = re.compile(rf"\b({_DIGITS})\s?%?\s?(?:[-–—]|to)\s?({_DIGITS})\s*(%|percent\b|per cent\b)", re.I)
 _PERCENT = re.compile(rf"\b({_NUMBER})\s*(%|percent\b|per cent\b|percentage points?\b)", re.I)
 _VOTE = re.compile(r"\b(\d{1,2})-(\d{1,2})\b(?!\s*(?:inch|foot|feet|mile|year|story|stories|times?\b|hours?|days?|weeks?|months?|minutes?|%|percent))|\bunanimous(?:ly)?\b", re.I)
 _TIME = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)", re.I)
@@ -162,6 +163,9 @@ def extract_quantities(text: str) -> list[Quantity]:
         else:
             value = parse_number(m.group(3)) * _SCALE.get((m.group(4) or "").strip().lower(), 1)
         add("money", value, m.start(), m.end())
+    for m in _PERCENT_RANGE.finditer(text):
+        add("percent", parse_number(m.group(1)), m.start(1), m.end(1))
+        add("percent", parse_number(m.group(2)), m.start(2), m.end(3))
     for m in _PERCENT.finditer(text):
         add("percent", parse_number(m.group(1)), m.start(), m.end())
     for m in _RATIO.finditer(text):
