@@ -50,10 +50,14 @@ def generate_article(db: Database, article_id: int, settings: EngineSettings, pr
                                 priority=priority, policy=settings.policy("generate_article"))
 
 
+# The jobs that run an article's pipeline (a quality check only reads its text).
+PIPELINE_KINDS = ("generate_article", "retry_article_stage")
+
+
 def retry_article_stage(db: Database, article_id: int, failed_stage: str, settings: EngineSettings,
                         priority: int = 1) -> int:
-    """Queue the article again from `failed_stage`. Refused while a job for it is pending or
-    running (the article is queued or generating): two runs of one article would race."""
+    """Queue the article again from `failed_stage`. Refused while a pipeline job for it is
+    pending or running (the article is queued or generating): two runs would race."""
     try:
         stage_index(failed_stage)
     except ValueError as error:
@@ -62,7 +66,7 @@ def retry_article_stage(db: Database, article_id: int, failed_stage: str, settin
         article = session.get(AIArticle, article_id)
         if article is None:
             raise RunError(f"no article with id {article_id}")
-        open_job = session.scalar(select(Job.id).where(Job.article_id == article_id,
+        open_job = session.scalar(select(Job.id).where(Job.article_id == article_id, Job.kind.in_(PIPELINE_KINDS),
                                                        Job.status.in_(("PENDING", "STARTED"))))
         if open_job is not None:   # an article left "queued" by a lost job may be retried
             raise RunError(f"article #{article_id} is already {article.status} (job #{open_job}); wait for it "
