@@ -135,6 +135,15 @@ class BiasDetectionTool:
         return flagged
 
 
+# A capitalised word before one of these is a modifier of a person, not part
+# of a name: "Embattled Mayor Lee", "Radical Rep. Smith".
+_TITLES = frozenset(
+    "mayor president senator sen rep representative gov governor secretary minister chairman chairwoman "
+    "chair councilman councilwoman commissioner judge justice sheriff chief director leader speaker "
+    "mr mrs ms dr prof general gen".split()
+)
+
+
 def _part_of_name(tokens: list[Token], first: int, last: int) -> bool:
     """'International Crisis Group', 'Chaos Theory Labs': capitalised words
     next to another capitalised word (the sentence's first word counts only
@@ -142,7 +151,7 @@ def _part_of_name(tokens: list[Token], first: int, last: int) -> bool:
     if not all(t.is_capitalized for t in tokens[first:last + 1]):
         return False
     before = first > 1 and tokens[first - 1].is_capitalized
-    after = last + 1 < len(tokens) and tokens[last + 1].is_capitalized
+    after = last + 1 < len(tokens) and tokens[last + 1].is_capitalized and tokens[last + 1].norm not in _TITLES
     return before or after
 
 

@@ -178,3 +178,8 @@ def test_puffery_that_npov_editors_remove_is_flagged() -> None:
     found = {f.text for f in rules.analyze("The award-winning, acclaimed and prestigious festival opened.").findings}
     assert found == {"award-winning", "acclaimed", "prestigious"}
     assert rules.analyze("The map legend shows the flood zones.").findings == []
+
+
+def test_a_loaded_word_before_a_title_is_not_taken_for_part_of_a_name() -> None:
+    rules = BiasDetectionTool(use_model=False)
+    assert [f.text for f in rules.analyze("Embattled Mayor Dana Lee resigned on Friday.").findings] == ["Embattled"]
