@@ -71,16 +71,23 @@ class TermMatcher:
 
     def __init__(self, terms: set[str]) -> None:
         lex = lexicon()
-        self.groups: set[int] = set()
-        self.prefixes: set[str] = set()
-        self.short_prefixes: set[str] = set()  # 5- and 6-letter beginnings of longer terms
         self.terms = terms | {lex.irregular[t] for t in terms if t in lex.irregular}
-        for term in self.terms:
-            self.groups.update(lex.groups_of(term))
-            if len(term) >= _PREFIX + 1 and not term[0].isdigit():
-                self.prefixes.add(term[:_PREFIX])
-            if len(term) > _SHORT and not term[0].isdigit():
-                self.short_prefixes.update(term[:n] for n in range(_SHORT, min(len(term), _PREFIX + 1)))
+        self._index: tuple[set[int], set[str], set[str]] | None = None  # built on the first inexact look-up
+
+    def _indexed(self) -> tuple[set[int], set[str], set[str]]:
+        """Synonym groups, 6-letter beginnings, and 5-6-letter beginnings of longer terms."""
+        if self._index is None:
+            lex = lexicon()
+            groups: set[int] = set()
+            prefixes: set[str] = set()
+            short_prefixes: set[str] = set()
+            for term in self.terms:
+                groups.update(lex.groups_of(term))
+                if len(term) > _SHORT and not term[0].isdigit():
+                    prefixes.add(term[:_PREFIX])
+                    short_prefixes.update(term[:n] for n in range(_SHORT, min(len(term), _PREFIX + 1)))
+            self._index = groups, prefixes, short_prefixes
+        return self._index
 
     def exact(self, term: str) -> bool:
         return term in self.terms
@@ -89,11 +96,12 @@ class TermMatcher:
         lex = lexicon()
         if term in self.terms or lex.irregular.get(term) in self.terms:
             return True
-        if len(term) >= _PREFIX + 1 and term[:_PREFIX] in self.prefixes:
+        groups, prefixes, short_prefixes = self._indexed()
+        if len(term) >= _PREFIX + 1 and term[:_PREFIX] in prefixes:
             return True
-        if _SHORT <= len(term) <= _PREFIX and term in self.short_prefixes:
+        if _SHORT <= len(term) <= _PREFIX and term in short_prefixes:
             return True  # "short" / "shortage"
-        return bool(lex.groups_of(term) & self.groups)
+        return bool(lex.groups_of(term) & groups)
 
 
 def antonym_hit(claim_terms: set[str], passage_terms: set[str]) -> str | None:

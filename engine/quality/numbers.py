@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from engine.quality.text import STOPWORDS, stem
 
@@ -143,7 +144,8 @@ def _unit_after(text: str, end: int) -> str:
     return ""
 
 
-def extract_quantities(text: str) -> list[Quantity]:
+@lru_cache(maxsize=512)  # a claim's figures are asked for by several checks in turn
+def extract_quantities(text: str) -> tuple[Quantity, ...]:
     found: list[Quantity] = []
     taken = [False] * len(text)
 
@@ -217,4 +219,4 @@ def extract_quantities(text: str) -> list[Quantity]:
         unit = stem(m.group(2).lower()) if m.group(2) else _unit_after(text, m.end())
         add("count", parse_number(number), m.start(), m.end(), unit)
     found.sort(key=lambda q: q.start)
-    return found
+    return tuple(found)

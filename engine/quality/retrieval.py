@@ -50,7 +50,7 @@ class EvidenceIndex:
         # Lower-case forms of the words the sources capitalise mid-sentence: names.
         self.names = frozenset(names)
         self._matchers: dict[tuple[str, int, int], TermMatcher] = {}
-        self._quantities: dict[str, list[Quantity]] = {}
+        self._quantities: dict[str, tuple[Quantity, ...]] = {}
         self._texts = {source.label: source.text for source in sources}
         self._every_quantity: list[Quantity] | None = None
         self._by_source: dict[str, list[Passage]] = {}
