@@ -85,6 +85,8 @@ def validate_profile(data: ProfileData) -> dict[str, str]:
         parts = urlsplit(data.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems["base_url"] = "an http(s) URL such as http://localhost:11434/v1"
+        elif "@" in parts.netloc:
+            problems["base_url"] = "no user name or password (user:password@): the API key is sent as a header"
     if not 0 <= data.temperature <= 2:
         problems["temperature"] = "between 0 and 2"
     if not 100 <= data.target_length <= 10_000:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.profiles import ProfileData, validate_profile
 from tests.conftest import CLI, REPO
 
 HUGE_ID = str(2**63)
@@ -278,3 +279,8 @@ def test_a_read_only_home_says_so_in_one_line_per_command(readable_tree: Path) -
     added = run_copydesk(str(home), "keywords", "add", "Bus cuts", prefix=prefix)
     assert "cannot be written" in one_error_line(added)
     assert "Traceback" not in listed.stderr + added.stderr
+
+
+def test_a_profile_cannot_be_saved_with_a_password_in_its_base_url() -> None:
+    problems = validate_profile(ProfileData(provider="openai", model="m", base_url="http://bob:pw@localhost/v1"))
+    assert "user name or password" in problems["base_url"] and "pw" not in problems["base_url"]
