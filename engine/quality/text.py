@@ -206,14 +206,14 @@ def find_quotes(masked: str, blocks: list[Span]) -> list[Span]:
 def _single_quotes(masked: str, blocks: list[Span], double: list[Span]) -> list[Span]:
     """Curly single-quoted passages (‘…’, the British and headline style)
     outside double quotes. ’ is also the apostrophe, so a passage closes only
-    at a ’ not followed by a letter ("Trump’s" stays inside), and an
-    opening mark with no close in its paragraph (‘90s) quotes nothing."""
+    at a ’ not followed by a letter ("Trump’s" stays inside); a mark
+    before a digit (‘90s) and one with no close in its paragraph open nothing."""
     quotes: list[Span] = []
     for block in blocks:
         i = block.start
         while i < block.end:
-            if masked[i] != OPEN_SINGLE_QUOTE or (i > block.start and masked[i - 1].isalnum()) or any(
-                    q.start <= i < q.end for q in double):
+            if masked[i] != OPEN_SINGLE_QUOTE or (i > block.start and masked[i - 1].isalnum()) or (
+                    i + 1 < block.end and masked[i + 1].isdigit()) or any(q.start <= i < q.end for q in double):
                 i += 1
                 continue
             close = next((j for j in range(i + 1, block.end) if masked[j] == CLOSE_SINGLE_QUOTE

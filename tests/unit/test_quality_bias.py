@@ -111,6 +111,8 @@ def test_curly_single_quotes_are_quotation_marks() -> None:
     assert ("\u2018temporary\u2019", "scare_quotes") in [
         (f.text, f.kind) for f in rules.analyze("The county\u2019s \u2018temporary\u2019 tax is in its 12th year.").findings]
     assert rules.analyze("Rock \u2018n\u2019 roll filled the \u201890s charts.").findings == []
+    # An elided year is no opening quote: the loaded word after it is still the writer's.
+    assert [f.text for f in rules.analyze("In the \u201890s the reckless players\u2019 union struck.").findings] == ["reckless"]
 
 
 def test_a_headline_is_not_a_speaker_and_not_the_writers_words() -> None:
