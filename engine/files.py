@@ -1,8 +1,8 @@
 """Reading an editor's file safely: size checked before reading, never more than the
 limit read, only regular files, and text decoded as UTF-8 or BOM-marked UTF-16.
 
-Every reader of user-chosen files (imports, `analyze`, attached sources) goes through
-here, so a FIFO, /dev/zero, a directory or a 3 GB file is one clear line instead of a
+Keyword imports, `analyze FILE` and its `--source` files, and attached source files are
+read through here, so a FIFO, /dev/zero, a directory or a 3 GB file is one clear line instead of a
 hang or a MemoryError.
 """
 
