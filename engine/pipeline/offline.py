@@ -23,6 +23,7 @@ from engine.pipeline.text import (
     has_quote,
     is_agenda_line,
     overlap_similarity,
+    quote_balanced,
     quoted_sentences,
     shorten,
     slugify,
@@ -400,7 +401,9 @@ def _source_sentences(source_number: int, label: str, text: str) -> list[_Senten
     for position, sentence in enumerate(quoted_sentences(text)):
         sentence, date = strip_dateline(sentence)
         sentence = date_for_today(sentence, date)
-        if is_agenda_line(sentence) or _ABOUT_THE_DOCUMENT.match(sentence) or len(sentence.split()) < 4:
+        # A quotation that never closes (a stray mark in the source) cannot be kept whole: left out.
+        if (is_agenda_line(sentence) or _ABOUT_THE_DOCUMENT.match(sentence) or len(sentence.split()) < 4
+                or not quote_balanced(sentence)):
             continue
         sentences.append(_Sentence(sentence[:1].upper() + sentence[1:], label, source_number, position))
     return sentences

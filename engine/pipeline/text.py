@@ -107,7 +107,7 @@ _DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z.' ]+(?:, [A-Z][A-Za-z.]+)?)"
                        rf"(?:,? (?P<date>{_MONTH} \d{{1,2}})(?:, \d{{4}})?)?(?: \([A-Za-z]+\))?\s*[-\u2013\u2014]{{1,2}}\s+")
 _AGENDA_ITEM = re.compile(r"^(?:Agenda )?Item\s+\d+[A-Za-z]?\s*[:.\-\u2013]\s*", re.IGNORECASE)
 _TODAY = re.compile(r"\btoday\b")
-_OPENING_QUOTES = ('"', "\u201c")
+_LONGEST_QUOTATION = 600   # characters
 
 
 def strip_dateline(sentence: str) -> tuple[str, str | None]:
@@ -137,7 +137,8 @@ def quoted_sentences(text: str) -> list[str]:
     """Sentences, except that a quotation running over several sentences stays one piece."""
     pieces: list[str] = []
     for sentence in split_sentences(text):
-        if pieces and not quote_balanced(pieces[-1]):
+        # A stray quotation mark must not swallow the rest of the source: quotations run a few sentences.
+        if pieces and not quote_balanced(pieces[-1]) and len(pieces[-1]) < _LONGEST_QUOTATION:
             pieces[-1] = f"{pieces[-1]} {sentence}"
         else:
             pieces.append(sentence)

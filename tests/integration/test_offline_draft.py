@@ -93,3 +93,18 @@ def test_every_stored_demo_article_after_revision_still_reads_as_news(db: Databa
         assert asyncio.run(process_article(db, article_id, None)).status == "completed"
         detail = article_detail(db, article_id)
         assert_reads_as_news(detail["body"], detail["headline"], detail["dek"])
+
+
+def test_a_stray_quotation_mark_neither_swallows_the_source_nor_reaches_the_draft() -> None:
+    facts = ["The council voted 5-2 on June 9, 2026 to adopt the harbor plan.",
+             "The plan costs $12 million over four years.", "Dredging begins in September.",
+             "Member Ana Ortiz objected to the cost of the new pier.", "The state pays $4 million of it.",
+             "Fishing crews asked for a second boat ramp near the market.",
+             "Harbor traffic has doubled since 2019, port records show.",
+             "A public hearing drew 40 speakers, most of them in favor.",
+             "The final design goes to the planning board in October."] * 3
+    item = {"keyword": "Council harbor plan", "sources": [
+        {"title": "Minutes", "text": 'Member Lee said "the plan is late. ' + " ".join(facts)}]}
+    draft, _ = offline_draft(item)
+    assert_reads_as_news(draft.body, draft.headline, draft.dek)
+    assert '"' not in draft.body and len(cited_sentences(draft.body)) >= 6
