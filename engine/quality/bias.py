@@ -127,9 +127,9 @@ class BiasDetectionTool:
             flagged.append(Finding(
                 tool=self.name, kind="subjective_wording", start=token.start, end=token.end,
                 text=lay.text[token.start:token.end], severity="low",
-                explanation=(f"In public, human-labelled news and Wikipedia sentences, \u201c{token.norm}\u201d mostly "
-                             f"marks the writer's opinion (weight {weight:+.1f}; the sentence reads as "
-                             f"{scored.probability:.0%} likely opinion)."),
+                explanation=(f"In public, human-labelled news and Wikipedia sentences, \u201c{token.norm}\u201d leans "
+                             f"toward the writer's opinion (model weight {weight:+.1f}; this sentence scores "
+                             f"{scored.probability:.0%} opinion). Use a neutral word, or attribute the view."),
                 suggestion=None,
             ))
         return flagged
