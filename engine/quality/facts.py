@@ -17,7 +17,12 @@
    - the clause of the passage that carries the claim's words negates it, or
      moves the other way ("fell" against "rose"), or uses an antonym, or
      names a different place or person in the same statement -> contradicted;
-   - a figure in the claim that no source gives -> unverifiable;
+   - a figure in the claim that no source gives, a superlative, ranking or
+     cause the passage and its neighbours do not state, or one word changed
+     where both words are distinctive ("murder" / "manslaughter")
+     -> unverifiable (contradicted when the changed word is a name);
+   - the passage states nearly every term (coverage >= COVERAGE_SUPPORTED),
+     or the same distinctive figures in related wording -> supported;
    - otherwise a logistic model over alignment features (coverage by the
      passage, its neighbours and the whole source; the claim's words and
      names no source has; figures found elsewhere) gives the probability
@@ -86,6 +91,10 @@ _OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"open", "opened", "opens", "reopen", "reopened"}), frozenset({"close", "closed", "closes", "shut"})),
     (frozenset({"hire", "hired", "hires", "hiring"}), frozenset({"laid", "layoff", "layoffs", "fired"})),
 )
+# Superlatives and rankings: a claim that needs its source to say so in as many words.
+_SUPERLATIVE = re.compile(r"(?:larg|bigg|small|high|low|busi|great|old|young|long|short|fast|slow|rich|poor|"
+                          r"strong|weak|late|earli|clos|heavi|wors|deadli|cheap|hott|cold|wett|dri)est")
+_RANKING = frozenset("first second third fourth fifth last only record best worst top".split())  # not "most": a share
 _CAUSAL = re.compile(r"\b(because|due to|caused|causes|led to|leads to|resulted in|as a result|blamed|attributed to)\b", re.I)
 # A model's preamble or sign-off, and the offline draft's note: not claims.
 _PREAMBLE = re.compile(
@@ -325,6 +334,19 @@ def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Ve
     return None, ""
 
 
+def _unstated_emphasis(words: list[Token], claim_text: str, window: TermMatcher) -> str | None:
+    """A superlative, an ordinal or a cause the passage and its neighbours do not
+    state ("the city's largest employer", "the third this year", "caused by"):
+    such a claim needs its source to say so, however much else matches."""
+    for word in words:
+        if (_SUPERLATIVE.fullmatch(word.norm) or word.norm in _RANKING) and not window.soft(stem(word.norm)):
+            return f"\u201c{word.text}\u201d"
+    cause = _CAUSAL.search(claim_text)
+    if cause and not any(window.soft(stem(w.norm)) for w in tokenize(cause.group()) if w.norm not in STOPWORDS):
+        return f"\u201c{cause.group()}\u201d"
+    return None
+
+
 def _same_measure(claim_q: Quantity, passage_q: Quantity, claim_terms: set[str], passage: Passage) -> bool:
     """Counts of the same thing worded differently: "73 measles cases" and "37
     cases of measles" (each side's counted noun is in the other's wording)."""
@@ -452,6 +474,9 @@ def rule_verdict(claim_text: str, passage: Passage, coverage: float, index: Evid
         return "contradicted", swap
     if verdict == "unverifiable":
         return verdict, reason
+    unstated = _unstated_emphasis(words, claim_text, index.window_matcher(passage))
+    if unstated:
+        return "unverifiable", f"The claim says {unstated}; {passage.source_label} and the sentences around it do not."
     replaced = word_swap(words, passage, index)
     if replaced:
         mine, theirs = replaced

@@ -109,7 +109,9 @@ def antonym_hit(claim_terms: set[str], passage_terms: set[str]) -> str | None:
     term itself ("win" against "lose"): the opposite statement."""
     lex = lexicon()
     for term in sorted(claim_terms):
-        opposite = lex.antonyms.get(term, frozenset()) & passage_terms
+        # Not within one word family: the stemmer makes "employee" "employ", an antonym of "employer".
+        opposite = {o for o in lex.antonyms.get(term, frozenset()) & passage_terms
+                    if not (o.startswith(term) or term.startswith(o))}
         if opposite and term not in passage_terms:
             return f"{sorted(opposite)[0]}/{term}"
     return None

@@ -151,10 +151,19 @@ def test_every_verdict_carries_a_confidence_and_the_offline_checker() -> None:
                           "for road repairs. A parade is planned for June in Riverside.", SOURCES)
     assert [c.verdict for c in report.claims] == ["supported", "contradicted", "unverifiable"]
     for claim in report.claims:
-        assert 0.5 <= claim.confidence <= 1.0 and claim.checker == OFFLINE_CHECKER
+        assert 0.0 < claim.confidence <= 1.0 and claim.checker == OFFLINE_CHECKER
+    # Stated word for word, and a figure the source gives differently: both sure.
+    assert report.claims[0].confidence >= 0.5 and report.claims[1].confidence >= 0.5
 
 
 def test_a_swapped_agent_is_contradicted() -> None:
     source = "Arsenal defeated Chelsea 2-1 at the Emirates Stadium on Sunday."
     assert one("Chelsea defeated Arsenal at the Emirates Stadium on Sunday.", source).verdict == "contradicted"
     assert one("Arsenal defeated Chelsea at the Emirates Stadium on Sunday.", source).verdict == "supported"
+
+
+def test_a_superlative_or_cause_needs_its_source_to_say_so() -> None:
+    source = "Delmar Foods employs 1,200 people at its Riverside plant."
+    assert one("Delmar Foods is the largest employer at its Riverside plant.", source).verdict == "unverifiable"
+    fire = "The fire started in a second-floor kitchen at about 3:40 a.m."
+    assert one("The fire was caused by an unattended stove in the kitchen.", fire).verdict == "unverifiable"
