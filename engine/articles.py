@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.errors import EditorError
+from engine.states import ACTIVE_ARTICLE, ArticleStatus, KeywordStatus, ReviewStatus
 from engine.store.db import Database
 from engine.store.models import (
     ARTICLE_STATUSES,
@@ -23,7 +25,7 @@ from engine.store.models import (
 )
 
 
-class ArticleError(ValueError):
+class ArticleError(EditorError, ValueError):
     """A request about articles that cannot be met; str() is one line."""
 
 
@@ -50,6 +52,26 @@ def default_config_id(db: Database) -> int:
     return config_id
 
 
+def default_profile_name(db: Database) -> str:
+    with db.read() as session:
+        return session.scalar(select(AIGenerationConfig.name).where(AIGenerationConfig.is_default)) or ""
+
+
+def queue_article_ids(db: Database, *, recent_batches: int, limit: int) -> list[int]:
+    """The articles the Queue screen lists, newest first: the unreviewed ones of the last
+    `recent_batches` batches, and every article still waiting or running whatever its batch."""
+    with db.read() as session:
+        recent = (select(AIArticle.batch_id).where(AIArticle.batch_id.is_not(None))
+                  .group_by(AIArticle.batch_id).order_by(func.max(AIArticle.id).desc()).limit(recent_batches))
+        first = session.scalar(select(func.min(AIArticle.id)).where(AIArticle.batch_id.in_(recent)))
+        shown = AIArticle.status.in_([s.value for s in ACTIVE_ARTICLE])
+        if first is not None:
+            shown = shown | (AIArticle.id >= first)
+        return list(session.scalars(select(AIArticle.id)
+                                    .where(AIArticle.review_status == ReviewStatus.PENDING_REVIEW.value, shown)
+                                    .order_by(AIArticle.id.desc()).limit(limit)))
+
+
 def create_articles(db: Database, keyword_ids: Sequence[int], *, config_id: int | None = None,
                     batch_id: str | None = None) -> BatchResult:
     """One queued article per approved keyword; a bad keyword is reported and skipped, the rest go on."""
@@ -69,7 +91,7 @@ def add_articles(session: Session, keyword_ids: Sequence[int], *, config_id: int
         keyword = keywords.get(keyword_id)
         if keyword is None:
             error = f"no keyword with id {keyword_id}"
-        elif keyword.approval_status != "approved":
+        elif keyword.approval_status != KeywordStatus.APPROVED:
             error = f"keyword #{keyword_id} is {keyword.approval_status}, not approved"
         else:
             article = AIArticle(keyword_id=keyword_id, config_id=config_id, batch_id=batch_id)
@@ -81,12 +103,6 @@ def add_articles(session: Session, keyword_ids: Sequence[int], *, config_id: int
         result.failed += 1
         result.errors.append({"keyword_id": keyword_id, "error": error})
     return result
-
-
-def approved_keyword_ids(db: Database) -> list[int]:
-    with db.read() as session:
-        return list(session.scalars(select(KeywordSource.id).where(KeywordSource.approval_status == "approved")
-                                    .order_by(KeywordSource.id)))
 
 
 SUMMARY_FIELDS = ("id", "keyword_id", "status", "review_status", "current_stage", "current_stage_index",
@@ -119,7 +135,7 @@ def list_articles(db: Database, *, status: str | None = None, review_status: str
     if status:
         query = query.where(AIArticle.status == status)
     if review_status:
-        query = query.where(AIArticle.review_status == review_status, AIArticle.status == "completed")
+        query = query.where(AIArticle.review_status == review_status, AIArticle.status == ArticleStatus.COMPLETED.value)
     if ids is not None:
         query = query.where(AIArticle.id.in_(list(ids)))
     with db.read() as session:

@@ -1,9 +1,14 @@
-"""Reading an editor's file safely: size checked before reading, never more than the
+"""Reading an editor's file safely, and writing one whole or not at all.
+
+Reading: size checked before reading, never more than the
 limit read, only regular files, and text decoded as UTF-8 or BOM-marked UTF-16.
 
 Keyword imports, `analyze FILE` and its `--source` files, and attached source files are
 read through here, so a FIFO, /dev/zero, a directory or a 3 GB file is one clear line instead of a
 hang or a MemoryError.
+
+Writing (exports, published articles): `write_text_atomically` writes beside the
+target and renames, so a crash never leaves half a file under the real name.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import os
 import stat
 from pathlib import Path
 
+from engine.errors import EditorError
 
-class FileReadError(Exception):
+
+class FileReadError(EditorError):
     """The file cannot be read as asked; str() is one line for the editor."""
 
 
@@ -91,3 +98,12 @@ def decode_text(data: bytes, origin: str) -> str:
     except UnicodeDecodeError as error:
         raise FileReadError(f"{origin} is not UTF-8 or UTF-16 text (bad byte at offset {error.start}); "
                             "save it as UTF-8") from None
+
+
+def write_text_atomically(path: Path, content: str) -> Path:
+    """`content` as UTF-8 in `path` (its folder made if need be), written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_text(content, encoding="utf-8")
+    temporary.replace(path)
+    return path

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import nh3
 from sqlalchemy import delete, func, or_, select
 
+from engine.errors import EditorError
 from engine.files import FileReadError, decode_text, has_utf16_bom, read_capped
 from engine.store.db import Database
 from engine.store.models import (
@@ -55,11 +56,11 @@ LINK_SCHEMES = ("http", "https")
 CSV_COLUMNS = ("keyword", "priority", "source", "notes")
 
 
-class KeywordError(ValueError):
+class KeywordError(EditorError, ValueError):
     """A keyword or field that breaks the rules; str() is the reason."""
 
 
-class ImportFileError(Exception):
+class ImportFileError(EditorError):
     """The file as a whole cannot be read or parsed; nothing was changed."""
 
 

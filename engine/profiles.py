@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
+from engine.errors import EditorError
 from engine.execution.settings import (
     EngineSettings,
     EngineSettingsError,
@@ -31,7 +32,7 @@ PROFILE_FIELDS = ("name", "provider", "model", "base_url", "temperature", "targe
 EXPORT_FOLDER_KEY = "publish_folder"
 
 
-class ProfileError(ValueError):
+class ProfileError(EditorError, ValueError):
     """Invalid profile or settings; `problems` maps each field to its reason."""
 
     def __init__(self, problems: dict[str, str]) -> None:

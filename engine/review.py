@@ -20,19 +20,13 @@ from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
 from engine.articles import ArticleError, article_detail
+from engine.files import write_text_atomically
 from engine.quality.presentation import checks_summary
+from engine.states import ArticleStatus, ReviewStatus, require_review_move
 from engine.store.db import Database
-from engine.store.models import VERDICTS, AIArticle, ArticleRevision, Claim, utcnow
+from engine.store.models import REVIEW_STATUSES, VERDICTS, AIArticle, ArticleRevision, Claim, utcnow
 
 EXPORT_FORMATS = ("md", "html", "json")
-# Review transitions: pending_review -> approved | rejected, approved -> published; an editor
-# may change their mind between approved and rejected, but a published article stays published.
-_ALLOWED = {
-    "approved": ("pending_review", "rejected", "approved"),
-    "rejected": ("pending_review", "approved", "rejected"),
-    "pending_review": ("approved", "rejected"),
-    "published": ("approved",),
-}
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 # File names from a model's slug (issue 15): Unicode letters and digits, runs of anything
 # else one hyphen, at most MAX_STEM_CHARS characters and MAX_NAME_BYTES UTF-8 bytes (ext4
@@ -54,7 +48,7 @@ def _completed(session: Any, article_id: int) -> AIArticle:
     article = session.get(AIArticle, article_id)
     if article is None:
         raise ReviewError(f"no article with id {article_id}")
-    if article.status != "completed":
+    if article.status != ArticleStatus.COMPLETED:
         raise ReviewError(f"article #{article_id} is {article.status}; only completed articles are reviewed")
     return article
 
@@ -62,18 +56,16 @@ def _completed(session: Any, article_id: int) -> AIArticle:
 def set_review_status(db: Database, article_id: int, to_status: str, *, editor: str,
                       reason: str | None = None) -> str:
     """Move an article through review; returns the previous review status (for undo)."""
-    if to_status not in _ALLOWED:
+    if to_status not in REVIEW_STATUSES:
         raise ReviewError(f"unknown review status {to_status!r}")
     with db.write() as session:
         article = _completed(session, article_id)
         previous = article.review_status
-        if previous not in _ALLOWED[to_status]:
-            raise ReviewError(f"article #{article_id} is {previous.replace('_', ' ')}; it cannot become "
-                              f"{to_status.replace('_', ' ')}")
-        article.review_status = to_status
+        target = require_review_move(article_id, previous, to_status, ReviewError)   # engine/states.py's table
+        article.review_status = target
         article.reviewed_by, article.reviewed_at = editor, utcnow()
-        article.review_reason = reason if to_status == "rejected" else None
-        if to_status == "published":
+        article.review_reason = reason if target == ReviewStatus.REJECTED else None
+        if target == ReviewStatus.PUBLISHED:
             article.published_at = utcnow()
         return previous
 
@@ -104,14 +96,14 @@ def save_edit(db: Database, article_id: int, *, headline: str, dek: str, body: s
         raise ReviewError("the headline is empty")
     with db.write() as session:
         article = _completed(session, article_id)
-        if article.review_status == "published":
+        if article.review_status == ReviewStatus.PUBLISHED:
             raise ReviewError(f"article #{article_id} is published; it can no longer be edited")
         number = (session.scalar(select(func.max(ArticleRevision.number))
                                  .where(ArticleRevision.article_id == article_id)) or 0) + 1
         session.add(ArticleRevision(article_id=article_id, number=number, headline=headline.strip(),
                                     dek=dek.strip(), body=body, author=editor, note=note))
         article.headline, article.dek, article.body = headline.strip(), dek.strip(), body
-        article.review_status = "pending_review"
+        article.review_status = ReviewStatus.PENDING_REVIEW
         return number
 
 
@@ -180,7 +172,7 @@ def export_article(db: Database, article_id: int, fmt: str) -> Export:
     if fmt not in EXPORT_FORMATS:
         raise ReviewError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     data = article_detail(db, article_id)
-    if data["status"] != "completed":
+    if data["status"] != ArticleStatus.COMPLETED:
         raise ReviewError(f"article #{article_id} is {data['status']}; only completed articles are exported")
     stem = export_filename(article_id, data["slug"], data["headline"], fmt).rsplit(".", 1)[0]
     if fmt == "json":
@@ -208,19 +200,14 @@ def write_export(db: Database, article_id: int, fmt: str, folder: Path) -> Path:
     export = export_article(db, article_id, fmt)
     if not stays_inside(export.filename):
         raise ReviewError(f"refusing to write the export as {export.filename!r}: not a plain file name")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / export.filename
-    temporary = target.with_suffix(target.suffix + ".part")
-    temporary.write_text(export.content, encoding="utf-8")
-    temporary.replace(target)   # a crash never leaves half a file under the real name
-    return target
+    return write_text_atomically(folder / export.filename, export.content)
 
 
 def publish(db: Database, article_id: int, folder: Path, *, editor: str, fmt: str = "html") -> Path:
     """Mark an approved article published and write its export into the publish folder."""
     with db.read() as session:
-        if _completed(session, article_id).review_status != "approved":
+        if _completed(session, article_id).review_status != ReviewStatus.APPROVED:
             raise ReviewError(f"article #{article_id} must be approved before it is published")
     path = write_export(db, article_id, fmt, folder)
-    set_review_status(db, article_id, "published", editor=editor)
+    set_review_status(db, article_id, ReviewStatus.PUBLISHED, editor=editor)
     return path

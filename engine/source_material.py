@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from engine.errors import EditorError
 from engine.files import FileReadError, decode_text, read_capped
 from engine.keywords import MAX_SOURCE_CHARS, SourceInput, html_to_text, safe_link
 
@@ -14,7 +15,7 @@ _MAX_FETCH_BYTES = 5 * 1024 * 1024
 MAX_SOURCE_FILE_BYTES = 5 * 1024 * 1024
 
 
-class SourceMaterialError(Exception):
+class SourceMaterialError(EditorError):
     """The material cannot be read; str() is one line for the editor."""
 
 

@@ -133,9 +133,15 @@ def run(argv: list[str]) -> int:
         error_console().print("copydesk: interrupted", markup=False)
         return 130
     except Exception as error:  # a bug: one line for the user, the traceback in the log
-        from engine.store.db import DatabaseError  # loaded already if a database was opened
+        # Loaded already if a command got as far as raising them.
+        from engine.errors import EditorError
+        from engine.execution.queue import QueueError
+        from engine.execution.settings import EngineSettingsError
+        from engine.store.db import DatabaseError
 
-        if isinstance(error, DatabaseError):     # damaged, read-only, deleted: not a bug
+        # An error written for the editor (refused, bad input; a damaged, read-only or deleted
+        # database) is one line, not a bug. The last three are not EditorErrors yet (issue 12).
+        if isinstance(error, EditorError | DatabaseError | QueueError | EngineSettingsError):
             error_console().print(f"copydesk: error: {error}", markup=False)
             return 1
         logging.getLogger("copydesk.cli").exception("copydesk %s failed", " ".join(argv))

@@ -11,16 +11,11 @@ from app.cli import CommandError, console, json_option, opened, print_json, reco
 from app.cli.progress import ConsoleSink
 from app.cli.tables import Column, print_table
 from app.context import AppContext
-from engine.articles import (
-    ArticleError,
-    approved_keyword_ids,
-    article_detail,
-    list_articles,
-)
+from engine.articles import ArticleError, article_detail, list_articles
 from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
 from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
 from engine.providers import make_provider
-from engine.providers.base import Provider, ProviderError
+from engine.providers.base import Provider
 from engine.providers.settings import PROVIDER_NAMES
 from engine.store.models import ARTICLE_STATUSES, REVIEW_STATUSES, AIGenerationConfig
 
@@ -144,19 +139,15 @@ def _print_results(rows: list[dict], as_json: bool, extra: dict | None = None) -
 def _generate(args: argparse.Namespace) -> int:
     # The engine and the pipeline load only for the commands that run them (a faster CLI).
     from app.cli.engine_run import batch_done, run_engine_until
-    from engine.execution.tasks import batch_generate_articles
+    from engine.operations import generation
 
     overrides = run_overrides(args)
     with opened(args) as context:
-        keyword_ids = approved_keyword_ids(context.db) if args.approved else args.keyword
-        if not keyword_ids:
-            raise CommandError("no approved keywords to generate; approve some with `copydesk keywords approve`")
+        # "Approved" means waiting for an article: run twice, it queues each keyword once.
+        keyword_ids = generation.require_waiting_keywords(context.db) if args.approved else args.keyword
         settings = engine_settings(context, args)
-        try:
-            preflight(context, overrides)
-        except ProviderError as error:
-            raise CommandError(str(error)) from None
-        batch = batch_generate_articles(context.db, keyword_ids, settings, overrides=overrides)
+        preflight(context, overrides)    # a ProviderError is one line (app.cli.run)
+        batch = generation.generate(context.db, keyword_ids, settings, overrides=overrides)
         if not batch.article_ids:
             raise CommandError("; ".join(e["error"] for e in batch.errors))
         if not args.wait:
@@ -178,18 +169,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _retry(args: argparse.Namespace) -> int:
     from app.cli.engine_run import jobs_done, run_engine_until
-    from engine.execution.tasks import retry_article_stage
-    from engine.pipeline.persist import RunError, latest_checkpoints
+    from engine.operations import generation
 
     with opened(args) as context:
         settings = engine_settings(context, args)
-        try:
-            with context.db.read() as session:
-                checkpoints, _ = latest_checkpoints(session, args.article_id)
-            stage = args.stage or next((n for n in STAGE_NAMES if n not in checkpoints), STAGE_NAMES[-1])
-            job_id = retry_article_stage(context.db, args.article_id, stage, settings)
-        except RunError as error:
-            raise CommandError(str(error)) from None
+        job_id = generation.retry(context.db, args.article_id, settings, args.stage)   # refusals: one line
         with ConsoleSink(quiet=args.json) as sink:
             run_engine_until(context, settings, jobs_done(context, [job_id]), sink)
         rows = list_articles(context.db, ids=[args.article_id])

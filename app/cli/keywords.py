@@ -15,6 +15,7 @@ from engine.keywords import (
     KeywordError,
     SourceInput,
 )
+from engine.operations import keywords as keyword_operations
 from engine.store.models import APPROVAL_STATUSES, PRIORITIES
 
 
@@ -131,11 +132,12 @@ def _decide(args: argparse.Namespace, ids: list[int], to_status: str, reason: st
         book = KeywordBook(context.db)
         if getattr(args, "all_pending", False):
             ids = book.pending_ids()
-        decisions, missing = book.decide(ids, to_status, editor=editor, reason=reason)
+        outcome = keyword_operations.decide(book, ids, to_status, editor=editor, reason=reason)
+        decisions, missing = outcome.decisions, outcome.missing
     if args.json:
         decided = [{"keyword_id": d.keyword_id, "keyword": d.keyword, "from_status": d.from_status,
                     "to_status": d.to_status} for d in decisions]
-        print_json({"decided": decided, "missing": missing, "editor": editor})
+        print_json({"decided": decided, "missing": list(missing), "editor": editor})
     else:
         out = console()
         for decision in decisions:

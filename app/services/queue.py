@@ -15,44 +15,40 @@ the screen can tell a read that raced a newer engine event from a fresh one.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import case, func, select
 
 from app.background import BackgroundOps, LatestRequest
 from app.context import AppContext
 from app.engine_host import EngineHost
-from engine.articles import list_articles, stage_log
+from app.services.base import Failure, Success, T, run_mutation
+from engine.articles import default_profile_name, list_articles, queue_article_ids, stage_log
 from engine.estimate import BatchEstimate, estimate_batch
 from engine.events import QueueSummary
 from engine.execution.queue import JobQueue
 from engine.execution.settings import load_engine_settings
-from engine.execution.tasks import batch_generate_articles, retry_article_stage
+from engine.operations import generation
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES
 from engine.providers.pricing import load_pricing
-from engine.store.models import AIArticle, AIGenerationConfig, Job, KeywordSource
+from engine.states import ACTIVE_ARTICLE, FINISHED_ARTICLE, STOPPED_ARTICLE, ArticleStatus
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
 __all__ = ["ACTIVE", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
            "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
            "StageAttempt", "summary_text"]
 
-T = TypeVar("T")
-Success = Callable[[T], object] | None
-Failure = Callable[[BaseException], object] | None
-
-ACTIVE = ("queued", "generating")
-FINISHED = ("completed", "failed", "cancelled")
-RETRYABLE = ("failed", "cancelled")
+# Article statuses as the screen groups them (engine/states.py).
+ACTIVE = tuple(s.value for s in ArticleStatus if s in ACTIVE_ARTICLE)
+FINISHED = tuple(s.value for s in ArticleStatus if s in FINISHED_ARTICLE)
+RETRYABLE = tuple(s.value for s in ArticleStatus if s in STOPPED_ARTICLE)
 # The queue shows unreviewed articles of this many recent batches, plus every article
 # still waiting or running whatever its batch; reviewed ones belong to the Review screen.
 RECENT_BATCHES = 10
 MAX_ROWS = 5_000
-_PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 
 
 @dataclass(frozen=True)
@@ -124,22 +120,10 @@ class GenerationResult:
     errors: tuple[str, ...]         # keywords that could not be queued (deleted or un-approved meanwhile)
 
 
-@dataclass(frozen=True)
-class CancelResult:
-    cancelled: tuple[int, ...]      # article ids
-    not_running: tuple[int, ...]    # selected articles with no waiting or running job
-
-
-@dataclass(frozen=True)
-class RetryResult:
-    retried: tuple[int, ...]
-    skipped: tuple[int, ...]        # not failed or cancelled (any more)
-
-
-@dataclass(frozen=True)
-class PriorityResult:
-    raised: tuple[int, ...]         # articles whose waiting job now runs before the others
-    running: tuple[int, ...]        # already running or finished: nothing to raise
+# The engine's answers to cancel, retry and raise priority (engine.operations.generation).
+CancelResult = generation.CancelOutcome
+RetryResult = generation.RetryOutcome
+PriorityResult = generation.PriorityOutcome
 
 
 @dataclass(frozen=True)
@@ -168,7 +152,7 @@ def _row(data: dict[str, Any], read_at: float) -> QueueRow:
     status = data["status"]
     return QueueRow(
         id=data["id"], keyword=data["keyword"], status=status, stage=data["current_stage"], stage_index=index,
-        fraction=1.0 if status == "completed" else index / STAGE_COUNT,
+        fraction=1.0 if status == ArticleStatus.COMPLETED else index / STAGE_COUNT,
         tokens=(data["tokens_in"] or 0) + (data["tokens_out"] or 0), cost_usd=data["cost_usd"] or 0.0,
         retry_count=data["retry_count"] or 0, started_at=_when(data["started_at"]),
         finished_at=_when(data["finished_at"]), batch_id=data["batch_id"], error_log=data["error_log"],
@@ -293,16 +277,7 @@ class QueueService(QObject):
 
     def _load(self) -> list[QueueRow]:
         read_at = time.monotonic()
-        with self._db.read() as session:
-            recent = (select(AIArticle.batch_id).where(AIArticle.batch_id.is_not(None))
-                      .group_by(AIArticle.batch_id).order_by(func.max(AIArticle.id).desc()).limit(RECENT_BATCHES))
-            first = session.scalar(select(func.min(AIArticle.id)).where(AIArticle.batch_id.in_(recent)))
-            shown = AIArticle.status.in_(ACTIVE)
-            if first is not None:
-                shown = shown | (AIArticle.id >= first)
-            ids = list(session.scalars(select(AIArticle.id).where(AIArticle.review_status == "pending_review", shown)
-                                       .order_by(AIArticle.id.desc()).limit(MAX_ROWS)))
-        return self._rows(ids, read_at)
+        return self._rows(queue_article_ids(self._db, recent_batches=RECENT_BATCHES, limit=MAX_ROWS), read_at)
 
     def _rows(self, ids: list[int], read_at: float | None = None) -> list[QueueRow]:
         read_at = time.monotonic() if read_at is None else read_at
@@ -315,24 +290,12 @@ class QueueService(QObject):
     def _stage_log(self, article_id: int) -> list[StageAttempt]:
         return [_attempt(data) for data in stage_log(self._db, article_id)]
 
-    def _waiting_keywords(self) -> list[int]:
-        """Approved keywords without an article (a cancelled one does not count), high priority first."""
-        with self._db.read() as session:
-            has_article = select(AIArticle.keyword_id).where(AIArticle.status != "cancelled")
-            rank = case(_PRIORITY_RANK, value=KeywordSource.priority, else_=len(_PRIORITY_RANK))
-            return list(session.scalars(
-                select(KeywordSource.id)
-                .where(KeywordSource.approval_status == "approved", KeywordSource.id.not_in(has_article))
-                .order_by(rank, KeywordSource.id)))
-
     def _waiting_count(self) -> int:
-        return len(self._waiting_keywords())
+        return len(generation.waiting_keyword_ids(self._db))
 
     def _plan(self) -> GenerationPlan:
-        ids = tuple(self._waiting_keywords())
-        with self._db.read() as session:
-            profile = session.scalar(select(AIGenerationConfig.name).where(AIGenerationConfig.is_default)) or ""
-        return GenerationPlan(ids, self._estimate(ids), profile)
+        ids = tuple(generation.waiting_keyword_ids(self._db))
+        return GenerationPlan(ids, self._estimate(ids), default_profile_name(self._db))
 
     def _estimate(self, keyword_ids: Sequence[int]) -> BatchEstimate:
         return estimate_batch(self._db, list(keyword_ids), load_pricing(self._pricing_override))
@@ -365,62 +328,28 @@ class QueueService(QObject):
             reason = (f"Nothing was queued: one article is estimated at ${first.cost_usd:,.2f}, over the "
                       f"${cap_usd:,.2f} budget cap.")
             return GenerationResult(None, (), None, fit.left_out, reason, ()), QueueChanges()
-        batch = batch_generate_articles(self._db, fit.keyword_ids, load_engine_settings(self._db))
+        batch = generation.generate(self._db, fit.keyword_ids, load_engine_settings(self._db))
         errors = tuple(error["error"] for error in batch.errors)
         result = GenerationResult(batch.batch_id, tuple(batch.article_ids), fit.estimate, fit.left_out,
                                   None if batch.article_ids else "Nothing was queued.", errors)
         return result, QueueChanges(added=result.article_ids)
 
-    def _live_jobs(self, article_ids: list[int], statuses: Sequence[str]) -> dict[int, list[int]]:
-        """Article id -> ids of its jobs in these statuses."""
-        with self._db.read() as session:
-            found: dict[int, list[int]] = {}
-            for job_id, article_id in session.execute(
-                    select(Job.id, Job.article_id).where(Job.article_id.in_(article_ids), Job.status.in_(statuses))):
-                found.setdefault(article_id, []).append(job_id)
-        return found
-
     def _cancel(self, article_ids: list[int]) -> tuple[CancelResult, QueueChanges]:
-        jobs = self._live_jobs(article_ids, ("PENDING", "STARTED"))
-        revoked = set(JobQueue(self._db).cancel([j for ids in jobs.values() for j in ids]))
-        cancelled = tuple(a for a, ids in jobs.items() if revoked & set(ids))
-        result = CancelResult(cancelled, tuple(a for a in article_ids if a not in cancelled))
-        return result, QueueChanges(updated=tuple(self._rows(list(cancelled))))
+        result = generation.cancel(self._db, article_ids)
+        return result, QueueChanges(updated=tuple(self._rows(list(result.cancelled))))
 
     def _retry(self, article_ids: list[int]) -> tuple[RetryResult, QueueChanges]:
-        settings = load_engine_settings(self._db)
-        # An article with a job still waiting or running is not stopped, whatever its row said.
-        busy = self._live_jobs(article_ids, ("PENDING", "STARTED"))
-        retried: list[int] = []
-        for article in list_articles(self._db, ids=article_ids):
-            if article["status"] in RETRYABLE and article["id"] not in busy:
-                # Cancelled before its first stage: it starts from the beginning.
-                stage = article["current_stage"] or STAGE_NAMES[0]
-                retry_article_stage(self._db, article["id"], stage, settings)
-                retried.append(article["id"])
-        skipped = tuple(a for a in article_ids if a not in retried)
-        return RetryResult(tuple(retried), skipped), QueueChanges(updated=tuple(self._rows(retried)))
+        result = generation.retry_stopped(self._db, article_ids, load_engine_settings(self._db))
+        return result, QueueChanges(updated=tuple(self._rows(list(result.retried))))
 
     def _raise_priority(self, article_ids: list[int]) -> tuple[PriorityResult, QueueChanges]:
-        jobs = self._live_jobs(article_ids, ("PENDING",))
-        with self._db.read() as session:
-            top = session.scalar(select(func.max(Job.priority)).where(Job.status == "PENDING")) or 0
-        JobQueue(self._db).set_priority([j for ids in jobs.values() for j in ids], top + 1)
-        raised = tuple(a for a in article_ids if a in jobs)
-        return PriorityResult(raised, tuple(a for a in article_ids if a not in jobs)), QueueChanges()
+        return generation.raise_priority(self._db, article_ids), QueueChanges()
 
     def _set_paused(self, paused: bool) -> bool:
         queue = JobQueue(self._db)
         queue.set_paused(paused)
         return queue.is_paused()
 
-    def _mutate(self, work: Callable[..., tuple[T, QueueChanges]], *args: Any,
-                success: Success[T], failure: Failure) -> None:
-        def done(outcome: tuple[T, QueueChanges]) -> None:
-            result, changes = outcome
-            if changes != QueueChanges():
-                self.queue_changed.emit(changes)
-            if success is not None:
-                success(result)
-
-        self._ops.run(work, *args, success=done, failure=failure)
+    def _mutate(self, work: Any, *args: Any, success: Success[T], failure: Failure) -> None:
+        run_mutation(self._ops, work, *args, announce=self.queue_changed.emit, success=success, failure=failure,
+                     nothing=QueueChanges())

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from engine.errors import EditorError
 from engine.events import StageFinished
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
@@ -40,7 +41,7 @@ from engine.store.models import (
 )
 
 
-class RunError(Exception):
+class RunError(EditorError):
     """The article cannot be run as asked; str() is one line for the editor."""
 
 

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from engine.errors import EditorError
+
 Role = Literal["user", "assistant"]
 
 
@@ -75,7 +77,7 @@ class LLMResult:
     first_token_logprobs: dict[str, float] | None = None
 
 
-class ProviderError(Exception):
+class ProviderError(EditorError):
     """A provider call failed for good. str(error) is one line, safe to show and store."""
 
 

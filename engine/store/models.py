@@ -28,16 +28,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-PRIORITIES = ("high", "normal", "low")
-APPROVAL_STATUSES = ("pending", "approved", "rejected")
-ARTICLE_STATUSES = ("queued", "generating", "completed", "failed", "cancelled")
-REVIEW_STATUSES = ("pending_review", "approved", "rejected", "published")
+from engine.states import ArticleStatus, JobStatus, KeywordStatus, Priority, ReviewStatus, Verdict
+
+# The column values, in the order the screens list them (engine/states.py names them).
+PRIORITIES = tuple(s.value for s in Priority)
+APPROVAL_STATUSES = tuple(s.value for s in KeywordStatus)
+ARTICLE_STATUSES = tuple(s.value for s in ArticleStatus)
+REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 STAGE_LOG_STATUSES = ("completed", "failed", "cancelled")
 JOB_KINDS = ("generate_article", "retry_article_stage", "run_quality_checks", "batch_generate_articles")
-JOB_STATUSES = ("PENDING", "STARTED", "SUCCESS", "FAILURE", "REVOKED")
+JOB_STATUSES = tuple(s.value for s in JobStatus)
 PROVIDERS = ("offline", "openai", "anthropic")
 SEVERITIES = ("low", "medium", "high")
-VERDICTS = ("supported", "contradicted", "unverifiable")
+VERDICTS = tuple(s.value for s in Verdict)
 
 
 def utcnow() -> datetime:

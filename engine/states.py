@@ -1,0 +1,121 @@
+"""Every status a keyword, article or job can have, and the article moves an editor's actions may make.
+
+The statuses are `StrEnum`s, so a member is the very string the database
+column holds (`ArticleStatus.COMPLETED == "completed"`). The allowed review
+moves and the article moves that operations make live in the two tables
+below; `require_review_move` / `require_article_move` refuse anything else
+with an `IllegalTransition` (an EditorError).
+
+The engine's execution code (engine/execution/*) still writes its own
+literals; a state owner there is the next step (issue 12, part B).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from engine.errors import EditorError
+
+
+class KeywordStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class ArticleStatus(StrEnum):
+    QUEUED = "queued"
+    GENERATING = "generating"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ReviewStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    REVOKED = "REVOKED"
+
+
+class Verdict(StrEnum):
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    UNVERIFIABLE = "unverifiable"
+
+
+# An article waiting for a job or running one; a job that is not finished.
+ACTIVE_ARTICLE = frozenset({ArticleStatus.QUEUED, ArticleStatus.GENERATING})
+FINISHED_ARTICLE = frozenset({ArticleStatus.COMPLETED, ArticleStatus.FAILED, ArticleStatus.CANCELLED})
+STOPPED_ARTICLE = frozenset({ArticleStatus.FAILED, ArticleStatus.CANCELLED})
+OPEN_JOB = frozenset({JobStatus.PENDING, JobStatus.STARTED})
+
+# Review: pending_review -> approved | rejected, approved -> published. An editor may change
+# their mind between approved and rejected, or send either back to pending; a published
+# article stays published. Deciding what an article already is records the editor again.
+REVIEW_MOVES: dict[ReviewStatus, frozenset[ReviewStatus]] = {
+    ReviewStatus.PENDING_REVIEW: frozenset({ReviewStatus.APPROVED, ReviewStatus.REJECTED}),
+    ReviewStatus.APPROVED: frozenset({ReviewStatus.APPROVED, ReviewStatus.REJECTED, ReviewStatus.PENDING_REVIEW,
+                                      ReviewStatus.PUBLISHED}),
+    ReviewStatus.REJECTED: frozenset({ReviewStatus.REJECTED, ReviewStatus.APPROVED, ReviewStatus.PENDING_REVIEW}),
+    ReviewStatus.PUBLISHED: frozenset(),
+}
+
+# Article moves: the pipeline's own (queued -> generating -> finished; a lost lease puts a
+# generating article back in the queue) and the editor's (a finished article queued again
+# by retry or regenerate). A lost job may leave an article "queued": retrying it is allowed.
+ARTICLE_MOVES: dict[ArticleStatus, frozenset[ArticleStatus]] = {
+    ArticleStatus.QUEUED: frozenset({ArticleStatus.QUEUED, ArticleStatus.GENERATING, ArticleStatus.CANCELLED,
+                                     ArticleStatus.FAILED}),
+    ArticleStatus.GENERATING: frozenset({ArticleStatus.COMPLETED, ArticleStatus.FAILED, ArticleStatus.CANCELLED,
+                                         ArticleStatus.QUEUED}),
+    ArticleStatus.COMPLETED: frozenset({ArticleStatus.QUEUED}),
+    ArticleStatus.FAILED: frozenset({ArticleStatus.QUEUED}),
+    ArticleStatus.CANCELLED: frozenset({ArticleStatus.QUEUED}),
+}
+
+
+class IllegalTransition(EditorError, ValueError):
+    """A status change the tables above do not allow; str() says what the article is."""
+
+
+def _words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def can_move_review(current: str, to: str) -> bool:
+    return to in REVIEW_MOVES.get(ReviewStatus(current), frozenset())
+
+
+def require_review_move(article_id: int, current: str, to: str,
+                        error: type[EditorError] = IllegalTransition) -> ReviewStatus:
+    """`to` as a ReviewStatus when an article in review status `current` may become it; else `error`
+    (engine.review raises its ReviewError, which callers already know)."""
+    try:
+        target = ReviewStatus(to)
+    except ValueError:
+        raise error(f"unknown review status {to!r}") from None
+    if not can_move_review(current, target):
+        raise error(f"article #{article_id} is {_words(current)}; it cannot become {_words(target)}")
+    return target
+
+
+def require_article_move(article_id: int, current: str, to: ArticleStatus,
+                         error: type[EditorError] = IllegalTransition) -> ArticleStatus:
+    if to not in ARTICLE_MOVES.get(ArticleStatus(current), frozenset()):
+        raise error(f"article #{article_id} is {_words(current)}; it cannot become {_words(to)}")
+    return to
