@@ -24,22 +24,22 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.keywords import ImportFileError, KeywordError
-from engine.source_material import SourceMaterialError
+from engine.errors import EditorError
 from engine.store.db import DatabaseError
 
 log = logging.getLogger("copydesk.app")
 
 T = TypeVar("T")
 
-# Errors whose str() is already one line written for the editor ("too short",
-# "not a readable RSS/Atom feed: ..."): a traceback in the log would add nothing.
-USER_ERRORS: tuple[type[Exception], ...] = (KeywordError, ImportFileError, SourceMaterialError, DatabaseError)
+# Errors whose str() is already one line written for the editor ("too short", "article #4
+# must be approved before it is published"): a traceback in the log would add nothing.
+# DatabaseError (a damaged or read-only database) is not an EditorError yet (issue 12).
+EDITOR_FACING: tuple[type[Exception], ...] = (EditorError, DatabaseError)
 
 
 def describe(error: BaseException) -> str:
     """One readable line for a failed operation."""
-    if isinstance(error, USER_ERRORS):
+    if isinstance(error, EDITOR_FACING):
         return str(error)
     if isinstance(error, OSError) and error.strerror:
         where = f" ({error.filename})" if error.filename else ""
@@ -142,7 +142,7 @@ class BackgroundOps(QObject):
 
     def _report(self, fn: Callable[..., object], error: Exception) -> None:
         name = getattr(fn, "__qualname__", repr(fn))
-        if isinstance(error, USER_ERRORS):
+        if isinstance(error, EDITOR_FACING):
             log.warning("%s: %s", name, error)
         else:
             log.error("%s failed", name, exc_info=error)

@@ -7,15 +7,15 @@ article comes with its sanitised HTML, its highlight spans and tooltips, its
 failed gates in words); mutations return a value that says what changed and
 announce it on `article_changed` / `articles_changed`.
 
-A request the engine refuses with a reason written for the editor
-(ReviewError: "article #4 must be approved before it is published"; RunError)
-is reported on BackgroundOps' `failed` signal as exactly that line, like the
-errors BackgroundOps already knows to be readable.
+The rules live in engine.operations.review and engine.operations.generation;
+what an article allows (`allowed_actions`) comes from there too. A request the
+engine refuses with a reason written for the editor (an EditorError: "article
+#4 must be approved before it is published") is reported on BackgroundOps'
+`failed` signal as exactly that line.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable
@@ -23,45 +23,35 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.background import BackgroundOps, LatestRequest
-from engine.articles import ArticleError, article_detail, list_articles
+from app.services.base import Failure, Success, T, run_mutation
+from engine.articles import article_detail, list_articles
 from engine.execution.settings import load_engine_settings
-from engine.execution.tasks import retry_article_stage, run_quality_checks
+from engine.files import write_text_atomically
+from engine.operations import generation
+from engine.operations import review as review_operations
+from engine.operations.review import Action, allowed_actions
 from engine.pipeline.names import STAGE_NAMES
-from engine.pipeline.persist import RunError
 from engine.profiles import ProfileStore
 from engine.quality.presentation import SCORE_REPORTS, checker_text
-from engine.review import (
-    EXPORT_FORMATS,
-    Export,
-    ReviewError,
-    export_article,
-    override_claim,
-    publish,
-    render_html,
-    save_edit,
-    set_review_status,
-)
+from engine.review import EXPORT_FORMATS, Export, export_article, override_claim, render_html
+from engine.states import ArticleStatus, ReviewStatus, Verdict
 from engine.store.db import Database
-from engine.store.models import REVIEW_STATUSES, VERDICTS
+
+REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
+VERDICTS = tuple(s.value for s in Verdict)
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
 __all__ = ["BIASED", "CONTRADICTED", "EXPORT_FORMATS", "HIGHLIGHT_KINDS", "KIND_LABELS", "MISQUOTE", "REVIEW_STATUSES",
-           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "ArticleRow", "ArticleView", "ClaimRow",
-           "Decision", "EditSaved", "Export", "Highlight", "Regenerating", "ReviewService", "gate_in_words"]
+           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "Action", "ArticleRow", "ArticleView", "ClaimRow",
+           "Decision", "EditSaved", "Export", "Highlight", "Regenerating", "ReviewService", "allowed_actions",
+           "gate_in_words"]
 
 log = logging.getLogger("copydesk.app")
-
-T = TypeVar("T")
-Success = Callable[[T], object] | None
-Failure = Callable[[BaseException], object] | None
-
-# Errors whose str() is one line written for the editor; BackgroundOps does not know them yet.
-EDITOR_ERRORS: tuple[type[Exception], ...] = (ArticleError, RunError)
 
 # What a highlight marks; the screen picks a colour per kind.
 BIASED, UNVERIFIABLE, CONTRADICTED, MISQUOTE = "biased", "unverifiable", "contradicted", "misquote"
@@ -112,12 +102,18 @@ class ArticleRow:
     perspective: float | None
     passed: bool | None
     failed_gates: tuple[str, ...]
+    status: str = ArticleStatus.COMPLETED     # the review list holds completed articles only
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> ArticleRow:
         return cls(data["id"], data["keyword"], data["review_status"], data["overall_quality_score"],
                    data["bias_score"], data["fact_check_score"], data["perspective_balance_score"],
-                   data["quality_passed"], tuple(data["failed_gates"] or ()))
+                   data["quality_passed"], tuple(data["failed_gates"] or ()), data["status"])
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        """What the editor may do with it now (engine.operations.review.allowed_actions)."""
+        return allowed_actions(self)
 
 
 @dataclass(frozen=True)
@@ -192,8 +188,9 @@ class ArticleView:
     publish_folder: Path
 
     @property
-    def can_edit(self) -> bool:
-        return self.status == "completed" and self.review_status != "published"
+    def actions(self) -> frozenset[Action]:
+        """What the editor may do with it now (engine.operations.review.allowed_actions)."""
+        return allowed_actions(self)
 
 
 @dataclass(frozen=True)
@@ -223,13 +220,6 @@ class _Changed:
 
     articles: tuple[int, ...]
     list_changed: bool
-
-
-@dataclass(frozen=True)
-class _Refused:
-    """The engine said no, with a reason for the editor; carried as a result so it is reported as written."""
-
-    error: Exception
 
 
 # ------------------------------------------------------- building the view
@@ -375,21 +365,21 @@ class ReviewService(QObject):
     def load(self, review_status: str | None = None, *, success: Success[list[ArticleRow]],
              failure: Failure = None, latest: LatestRequest | None = None) -> None:
         """Completed articles with this review status (None: all of them), best overall score first."""
-        self._run(self._load, review_status, success=success, failure=failure, latest=latest)
+        self._ops.run(self._load, review_status, success=success, failure=failure, latest=latest)
 
     def article(self, article_id: int, *, success: Success[ArticleView], failure: Failure = None,
                 latest: LatestRequest | None = None) -> None:
         """One article with its rendered HTML, scores, claims and highlights."""
-        self._run(self._article, article_id, success=success, failure=failure, latest=latest)
+        self._ops.run(self._article, article_id, success=success, failure=failure, latest=latest)
 
     def export(self, article_id: int, fmt: str, *, success: Success[Export], failure: Failure = None) -> None:
         """The article as Markdown, HTML or JSON, with its suggested file name (nothing is written)."""
-        self._run(export_article, self._db, article_id, fmt, success=success, failure=failure)
+        self._ops.run(export_article, self._db, article_id, fmt, success=success, failure=failure)
 
     def save_export(self, export: Export, path: Path, *, success: Success[Path] = None,
                     failure: Failure = None) -> None:
         """Write an export where the editor chose."""
-        self._run(_write_atomically, Path(path), export.content, success=success, failure=failure)
+        self._ops.run(write_text_atomically, Path(path), export.content, success=success, failure=failure)
 
     # -------------------------------------------------------------- mutations
 
@@ -420,7 +410,7 @@ class ReviewService(QObject):
     # ------------------------------------------------- work in the background
 
     def _load(self, review_status: str | None) -> list[ArticleRow]:
-        rows = list_articles(self._db, status="completed", review_status=review_status)
+        rows = list_articles(self._db, status=ArticleStatus.COMPLETED, review_status=review_status)
         return sorted((ArticleRow.of(row) for row in rows), key=_by_score)
 
     def _article(self, article_id: int) -> ArticleView:
@@ -431,7 +421,7 @@ class ReviewService(QObject):
         return Path(configured) if configured else self.exports_dir / "published"
 
     def _decide(self, article_id: int, to_status: str, reason: str | None) -> tuple[Decision, _Changed]:
-        previous = set_review_status(self._db, article_id, to_status, editor=self.editor, reason=reason)
+        previous = review_operations.decide(self._db, article_id, to_status, editor=self.editor, reason=reason)
         return Decision(article_id, previous, to_status), _Changed((article_id,), True)
 
     def _override(self, article_id: int, claim_id: int, verdict: str | None) -> tuple[ClaimRow, _Changed]:
@@ -441,65 +431,24 @@ class ReviewService(QObject):
 
     def _save_edit(self, article_id: int, headline: str, dek: str, body: str,
                    note: str | None) -> tuple[EditSaved, _Changed]:
-        revision = save_edit(self._db, article_id, headline=headline, dek=dek, body=body, editor=self.editor,
-                             note=note)
-        job = run_quality_checks(self._db, article_id)
-        return EditSaved(article_id, revision, job), _Changed((article_id,), True)
+        saved = review_operations.edit_and_recheck(self._db, article_id, headline=headline, dek=dek, body=body,
+                                                   editor=self.editor, note=note)
+        return EditSaved(article_id, saved.revision, saved.check_job), _Changed((article_id,), True)
 
     def _regenerate(self, article_id: int, stage: str) -> tuple[Regenerating, _Changed]:
-        # The queue would happily run a second pipeline over an article still generating,
-        # or rewrite a published one: only a completed, unpublished article is regenerated.
-        summary = next(iter(list_articles(self._db, ids=[article_id])), None)
-        if summary is None:
-            raise ReviewError(f"no article with id {article_id}")
-        if summary["status"] != "completed":
-            raise ReviewError(f"article #{article_id} is {summary['status']}; wait until it has finished")
-        if summary["review_status"] == "published":
-            raise ReviewError(f"article #{article_id} is published; it can no longer be regenerated")
-        job = retry_article_stage(self._db, article_id, stage, load_engine_settings(self._db))
+        job = generation.regenerate(self._db, article_id, stage, load_engine_settings(self._db))
         return Regenerating(article_id, stage, job), _Changed((article_id,), True)
 
     def _publish(self, article_id: int) -> tuple[Path, _Changed]:
-        path = publish(self._db, article_id, self._publish_folder(), editor=self.editor)
+        path = review_operations.publish(self._db, article_id, self._publish_folder(), editor=self.editor)
         return path, _Changed((article_id,), True)
 
     def _mutate(self, work: Callable[..., tuple[T, _Changed]], *args: Any, success: Success[T],
                 failure: Failure) -> None:
-        def done(outcome: tuple[T, _Changed]) -> None:
-            result, changed = outcome
-            for article_id in changed.articles:
-                self.article_changed.emit(article_id)
-            if changed.list_changed:
-                self.articles_changed.emit()
-            if success is not None:
-                success(result)
+        run_mutation(self._ops, work, *args, announce=self._announce, success=success, failure=failure)
 
-        self._run(work, *args, success=done, failure=failure)
-
-    def _run(self, work: Callable[..., T], *args: Any, success: Success[T], failure: Failure,
-             latest: LatestRequest | None = None) -> None:
-        @functools.wraps(work)      # the log names the work, not this wrapper
-        def guarded(*arguments: Any) -> T | _Refused:
-            try:
-                return work(*arguments)
-            except EDITOR_ERRORS as error:
-                return _Refused(error)
-
-        def done(result: T | _Refused) -> None:
-            if isinstance(result, _Refused):
-                log.warning("%s: %s", getattr(work, "__qualname__", repr(work)), result.error)
-                self._ops.failed.emit(str(result.error))
-                if failure is not None:
-                    failure(result.error)
-            elif success is not None:
-                success(result)
-
-        self._ops.run(guarded, *args, success=done, failure=failure, latest=latest)
-
-
-def _write_atomically(path: Path, content: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    temporary.write_text(content, encoding="utf-8")
-    temporary.replace(path)     # a crash never leaves half a file under the chosen name
-    return path
+    def _announce(self, changed: _Changed) -> None:
+        for article_id in changed.articles:
+            self.article_changed.emit(article_id)
+        if changed.list_changed:
+            self.articles_changed.emit()

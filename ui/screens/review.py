@@ -34,6 +34,7 @@ from app.background import LatestRequest
 from app.engine_bridge import EngineBridge
 from app.services.review import (
     VERDICTS,
+    Action,
     ArticleRow,
     ArticleView,
     ClaimRow,
@@ -313,7 +314,7 @@ class ReviewScreen(QWidget):
 
     def edit(self) -> None:
         view = self.current_article
-        if view is None or not view.can_edit:
+        if view is None or Action.EDIT not in view.actions:
             return
         dialog = ReviewEditDialog(view, self)
         dialog.accepted.connect(lambda: self._service.save_edit(
@@ -633,18 +634,19 @@ class ReviewScreen(QWidget):
         self.claim_detail.setText(f"{detail} Next step: {claim.next_step}" if claim.next_step else detail)
 
     def _update_actions(self) -> None:
+        # The engine says what the article allows (engine.operations.review.allowed_actions).
         row = self._current_row()
-        status = row.review_status if row is not None else None
+        allowed = row.actions if row is not None else frozenset()
         view = self.current_article
-        self.approve_action.setEnabled(status in ("pending_review", "rejected"))
-        self.reject_action.setEnabled(status in ("pending_review", "approved"))
-        self.pending_action.setEnabled(status in ("approved", "rejected"))
-        self.edit_action.setEnabled(view is not None and view.can_edit)
-        self.regenerate_action.setEnabled(status is not None and status != "published")
-        self.publish_action.setEnabled(status == "approved")
-        self.export_menu.setEnabled(row is not None)
+        self.approve_action.setEnabled(Action.APPROVE in allowed)
+        self.reject_action.setEnabled(Action.REJECT in allowed)
+        self.pending_action.setEnabled(Action.BACK_TO_PENDING in allowed)
+        self.edit_action.setEnabled(view is not None and Action.EDIT in view.actions)
+        self.regenerate_action.setEnabled(Action.REGENERATE in allowed)
+        self.publish_action.setEnabled(Action.PUBLISH in allowed)
+        self.export_menu.setEnabled(Action.EXPORT in allowed)
         for act in self.export_actions.values():
-            act.setEnabled(row is not None)
+            act.setEnabled(Action.EXPORT in allowed)
         self._update_claim_actions()
 
     def _update_claim_actions(self) -> None:
