@@ -10,14 +10,15 @@ on `keywords_changed`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.background import BackgroundOps, LatestRequest
+from app.services.base import Failure, Success, T, run_mutation
 from engine.demo import DemoResult, seed_demo
 from engine.keywords import (
     Decision,
@@ -28,26 +29,16 @@ from engine.keywords import (
     SourceInput,
     parse_import_bytes,
 )
+from engine.operations import keywords as keyword_operations
 from engine.source_material import source_from_file, source_from_url
-from engine.store.models import APPROVAL_STATUSES, PRIORITIES
+from engine.states import KeywordStatus, Priority
 
 # The engine's value types the screens read, so that ui/ depends on this service only.
 __all__ = ["APPROVAL_STATUSES", "PRIORITIES", "DecisionChange", "DeleteResult", "DemoResult", "ImportReport", "KeywordChanges", "KeywordRow",
            "KeywordService", "SourceAttached"]
 
-T = TypeVar("T")
-Success = Callable[[T], object] | None
-Failure = Callable[[BaseException], object] | None
-
-# SQLite refuses statements with more than 32,766 parameters, and KeywordBook
-# puts every id of a call into one IN (...). Approving all 70,000 pending
-# keywords therefore goes through in slices of this size.
-ID_CHUNK = 10_000
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), ID_CHUNK):
-        yield list(ids[start:start + ID_CHUNK])
+APPROVAL_STATUSES = tuple(s.value for s in KeywordStatus)
+PRIORITIES = tuple(s.value for s in Priority)
 
 
 @dataclass(frozen=True)
@@ -178,27 +169,17 @@ class KeywordService(QObject):
         return prepare(self._book.list(status=status, search=search or None))
 
     def _rows(self, ids: Sequence[int]) -> list[KeywordRow]:
-        return [row for chunk in _chunks(ids) for row in self._book.list(ids=chunk)]
+        return [row for chunk in keyword_operations.chunks(ids) for row in self._book.list(ids=chunk)]
+
+    def _change(self, decided: keyword_operations.Decided) -> tuple[DecisionChange, KeywordChanges]:
+        rows = tuple(self._rows([d.keyword_id for d in decided.decisions]))
+        return DecisionChange(decided.decisions, decided.missing, rows), KeywordChanges(updated=rows)
 
     def _decide(self, ids: list[int], to_status: str, reason: str | None) -> tuple[DecisionChange, KeywordChanges]:
-        decisions: list[Decision] = []
-        missing: list[int] = []
-        for chunk in _chunks(ids):
-            made, gone = self._book.decide(chunk, to_status, editor=self.editor, reason=reason)
-            decisions += made
-            missing += gone
-        change = DecisionChange(tuple(decisions), tuple(missing), tuple(self._rows([d.keyword_id for d in decisions])))
-        return change, KeywordChanges(updated=change.rows)
+        return self._change(keyword_operations.decide(self._book, ids, to_status, editor=self.editor, reason=reason))
 
     def _undo(self, change: DecisionChange) -> tuple[DecisionChange, KeywordChanges]:
-        decisions: list[Decision] = []
-        missing: list[int] = []
-        for start in range(0, len(change.decisions), ID_CHUNK):
-            made, gone = self._book.undo_decisions(change.decisions[start:start + ID_CHUNK], editor=self.editor)
-            decisions += made
-            missing += gone
-        undone = DecisionChange(tuple(decisions), tuple(missing), tuple(self._rows([d.keyword_id for d in decisions])))
-        return undone, KeywordChanges(updated=undone.rows)
+        return self._change(keyword_operations.undo(self._book, change.decisions, editor=self.editor))
 
     def _add(self, texts: list[str], priority: str, notes: str | None) -> tuple[ImportReport, KeywordChanges]:
         report = self._book.add(texts, priority=priority, notes=notes)
@@ -221,13 +202,8 @@ class KeywordService(QObject):
         return report, KeywordChanges(added=len(report.added))
 
     def _delete(self, ids: list[int]) -> tuple[DeleteResult, KeywordChanges]:
-        deleted: list[int] = []
-        refused: list[int] = []
-        for chunk in _chunks(ids):
-            gone, kept = self._book.delete(chunk)
-            deleted += gone
-            refused += kept
-        result = DeleteResult(tuple(deleted), tuple(self._rows(refused)))
+        outcome = keyword_operations.delete(self._book, ids)
+        result = DeleteResult(outcome.deleted, tuple(self._rows(outcome.refused)))
         return result, KeywordChanges(deleted=result.deleted)
 
     def _attach(self, keyword_id: int, read: Callable[..., SourceInput], origin: Any,
@@ -242,14 +218,8 @@ class KeywordService(QObject):
 
     def _mutate(self, work: Callable[..., tuple[T, KeywordChanges]], *args: Any,
                 success: Success[T], failure: Failure) -> None:
-        def done(outcome: tuple[T, KeywordChanges]) -> None:
-            result, changes = outcome
-            if changes != KeywordChanges():
-                self.keywords_changed.emit(changes)
-            if success is not None:
-                success(result)
-
-        self._ops.run(work, *args, success=done, failure=failure)
+        run_mutation(self._ops, work, *args, announce=self.keywords_changed.emit, success=success, failure=failure,
+                     nothing=KeywordChanges())
 
 
 def _pasted_source(text: str, title: str | None = None) -> SourceInput:

@@ -22,18 +22,20 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.background import BackgroundOps, describe
 from app.context import AppContext
+from app.services.base import Failure, Success
 from engine.execution.settings import EngineSettings, EngineSettingsError
+from engine.operations import settings as settings_operations
 from engine.pipeline.persist import TUNABLE
 from engine.profiles import ProfileData, ProfileError, ProfileStore, validate_profile
 from engine.providers import make_provider
 from engine.providers.base import ProviderConfigError, ProviderError
-from engine.providers.keys import API_KEY_ENV_VARS, keyring_status, set_api_key
+from engine.providers.keys import API_KEY_ENV_VARS, keyring_status
 from engine.providers.pricing import load_pricing
 from engine.providers.settings import DEFAULT_MODELS, PROVIDER_NAMES, ProviderSettings
 from engine.quality.overall import QualityGates
@@ -44,10 +46,6 @@ __all__ = ["API_KEY_ENV_VARS", "DEFAULT_MODELS", "GATE_FIELDS", "MACHINE_FIELDS"
            "SettingsService", "SettingsSnapshot"]
 
 log = logging.getLogger("copydesk.app")
-
-T = TypeVar("T")
-Success = Callable[[T], object] | None
-Failure = Callable[[BaseException], object] | None
 
 GATE_FIELDS = tuple(f.name for f in dataclasses.fields(QualityGates))
 MACHINE_FIELDS = ("workers", "slots", "soft_time_limit_s", "hard_time_limit_s", "generate_retries",
@@ -294,49 +292,22 @@ class SettingsService(QObject):
         problems = self.validate(draft)
         if problems:
             return SaveResult(problems)
-        # The keyring first: it is the one write that can still be refused (a locked keychain),
-        # and nothing else is written if it is.
-        if draft.api_key is not None:
-            provider, key = draft.api_key
-            try:
-                set_api_key(provider, key)
-            except ProviderConfigError as error:
-                return SaveResult({"api_key": str(error)})
-        profile_id = None
-        if draft.profile is not None:
-            try:
-                profile_id = self._store.save(draft.profile).id
-            except ProfileError as error:
-                return SaveResult(error.problems)
-        if draft.machine is not None:
-            self._store.save_engine_settings(draft.machine)
-        if draft.tuning is not None:
-            self._store.save_provider_tuning(draft.tuning)
-        if draft.publish_folder is not None:
-            self._store.save_publish_folder(draft.publish_folder.strip())
-        return SaveResult({}, self._snapshot(), profile_id)
-
-    def _unique_name(self, wanted: str) -> str:
-        taken = {p.name.casefold() for p in self._store.list()}
-        if wanted.casefold() not in taken:
-            return wanted
-        number = 2
-        while f"{wanted} {number}".casefold() in taken:
-            number += 1
-        return f"{wanted} {number}"
+        saved = settings_operations.save_settings(self._store, profile=draft.profile, machine=draft.machine,
+                                                  tuning=draft.tuning, publish_folder=draft.publish_folder,
+                                                  api_key=draft.api_key)
+        if saved.problems:
+            return SaveResult(saved.problems)
+        return SaveResult({}, self._snapshot(), saved.profile_id)
 
     def _new(self) -> ProfileResult:
-        saved = self._store.save(ProfileData(name=self._unique_name("Profile")))
+        saved = settings_operations.new_profile(self._store)
         return ProfileResult(tuple(self._store.list()), saved.id)
 
     def _duplicate(self, profile_id: int) -> ProfileResult:
-        original = next((p for p in self._store.list() if p.id == profile_id), None)
-        if original is None:
+        copy = settings_operations.duplicate_profile(self._store, profile_id)
+        if copy is None:
             return ProfileResult(tuple(self._store.list()), None, "That profile no longer exists.")
-        copy = dataclasses.replace(original, id=None, is_default=False,
-                                   name=self._unique_name(f"{original.name} copy"))
-        saved = self._store.save(copy)
-        return ProfileResult(tuple(self._store.list()), saved.id)
+        return ProfileResult(tuple(self._store.list()), copy.id)
 
     def _delete(self, profile_id: int) -> ProfileResult:
         try:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import app.services.keywords as keywords_module
+import engine.operations.keywords as keyword_operations
 from app.background import BackgroundOps
 from app.context import AppContext
 from app.services.keywords import KeywordChanges, KeywordService
@@ -86,7 +86,7 @@ def test_undo_restores_each_previous_status_and_is_audited(qtbot, service: Keywo
 
 def test_large_selections_are_decided_in_slices(qtbot, service: KeywordService, book: KeywordBook, result,
                                                monkeypatch) -> None:
-    monkeypatch.setattr(keywords_module, "ID_CHUNK", 2)
+    monkeypatch.setattr(keyword_operations, "ID_CHUNK", 2)
     ids = add(book, *(f"Topic number {n}" for n in range(5)))
     decided = result()
     service.decide(ids, "approved", success=decided)
