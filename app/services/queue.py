@@ -39,7 +39,7 @@ from engine.states import ACTIVE_ARTICLE, FINISHED_ARTICLE, STOPPED_ARTICLE, Art
 # The engine's value types the screen reads, so that ui/ depends on this service only.
 __all__ = ["ACTIVE", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
            "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
-           "StageAttempt", "summary_text"]
+           "StageAttempt"]
 
 # Article statuses as the screen groups them (engine/states.py).
 ACTIVE = tuple(s.value for s in ArticleStatus if s in ACTIVE_ARTICLE)
@@ -132,15 +132,6 @@ class QueueChanges:
 
     added: tuple[int, ...] = ()
     updated: tuple[QueueRow, ...] = ()
-
-
-def summary_text(summary: QueueSummary) -> str:
-    """The queue in one line for a status bar ("2 running, 10 queued, 1 failed · paused"); "" when idle."""
-    parts = [f"{count:,} {label}" for count, label in ((summary.running, "running"), (summary.queued, "queued"),
-                                                        (summary.failed, "failed")) if count]
-    if summary.paused:
-        parts.append("queue paused")
-    return ", ".join(parts)
 
 
 def _when(text: str | None) -> datetime | None:

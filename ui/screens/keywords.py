@@ -8,6 +8,7 @@ reload, because where they land depends on the query.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -19,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -58,6 +59,7 @@ from ui.models.keyword_table import (
     PreparedRows,
     prepare_rows,
 )
+from ui.screens.common import make_action, plural
 from ui.screens.keyword_sources import KeywordSourcesPanel
 from ui.widgets.messages import confirm, inform
 from ui.widgets.table_view import PlaceholderTableView
@@ -76,10 +78,6 @@ _EMPTY = {
     None: "No keywords yet.\n\nAdd keywords with Ctrl+N, paste one per line with Ctrl+V, "
           "or import a CSV, text or RSS file with Ctrl+I.",
 }
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 class KeywordsScreen(QWidget):
@@ -264,13 +262,13 @@ class KeywordsScreen(QWidget):
 
     def _decided(self, change: DecisionChange, verb: str) -> None:
         if change.decisions:
-            label = f"{verb} {_plural(len(change.decisions), 'keyword')}"
+            label = f"{verb} {plural(len(change.decisions), 'keyword')}"
             self._undo_stack.append((label, change))
             self._update_undo_action()
             done = {"Approve": "Approved", "Reject": "Rejected"}[verb]
-            self.announced.emit(f"{done} {_plural(len(change.decisions), 'keyword')}. Ctrl+Z undoes it.")
+            self.announced.emit(f"{done} {plural(len(change.decisions), 'keyword')}. Ctrl+Z undoes it.")
         if change.missing:
-            self.announced.emit(f"{_plural(len(change.missing), 'keyword')} no longer existed.")
+            self.announced.emit(f"{plural(len(change.missing), 'keyword')} no longer existed.")
 
     def _undone(self, undone: DecisionChange, label: str) -> None:
         self.announced.emit(f"Undone: {label[0].lower()}{label[1:]}.")
@@ -285,12 +283,12 @@ class KeywordsScreen(QWidget):
 
     def _deleted(self, result: DeleteResult) -> None:
         if result.deleted:
-            self.announced.emit(f"Deleted {_plural(len(result.deleted), 'keyword')}.")
+            self.announced.emit(f"Deleted {plural(len(result.deleted), 'keyword')}.")
         if result.refused:
             names = "\n".join(f"• {row.keyword}" for row in result.refused[:10])
             more = f"\n… and {len(result.refused) - 10:,} more" if len(result.refused) > 10 else ""
             inform(self, "Some keywords were kept",
-                   f"{_plural(len(result.refused), 'keyword')} could not be deleted because articles were "
+                   f"{plural(len(result.refused), 'keyword')} could not be deleted because articles were "
                    "generated from them. Reject them instead to keep them out of new batches.",
                    detail=names + more)
 
@@ -359,31 +357,24 @@ class KeywordsScreen(QWidget):
     # -------------------------------------------------------------- widgets
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut: QKeySequence | str, slot: object, context: Qt.ShortcutContext,
-                   tip: str) -> QAction:
-            act = QAction(text, self)
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(context)
-            act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
-            act.triggered.connect(slot)
-            return act
+        action = functools.partial(make_action, self)
 
         on_table = Qt.ShortcutContext.WidgetShortcut
         anywhere = Qt.ShortcutContext.WindowShortcut
-        self.approve_action = action("&Approve", "A", self.approve_selected, on_table, "Approve the selected keywords")
-        self.reject_action = action("&Reject…", "R", self.reject_selected, on_table,
-                                    "Reject the selected keywords, with an optional reason")
-        self.delete_action = action("&Delete…", QKeySequence.StandardKey.Delete, self.delete_selected, on_table,
-                                    "Delete the selected keywords")
-        self.paste_action = action("&Paste lines", QKeySequence.StandardKey.Paste, self.paste_keywords, on_table,
-                                   "Add one keyword per line of the clipboard")
-        self.add_action = action("&Add keywords…", QKeySequence.StandardKey.New, self.add_keywords, anywhere,
-                                 "Type new keywords")
-        self.import_action = action("&Import keywords…", "Ctrl+I", self.import_keywords, anywhere,
-                                    "Import a CSV, plain-text or RSS/Atom file")
-        self.undo_action = action("&Undo", QKeySequence.StandardKey.Undo, self.undo_last, anywhere,
-                                  "Undo the last approval or rejection")
-        find = action("Find", QKeySequence.StandardKey.Find, self._focus_search, anywhere, "Search")
+        self.approve_action = action("&Approve", "A", self.approve_selected, "Approve the selected keywords", on_table)
+        self.reject_action = action("&Reject…", "R", self.reject_selected,
+                                    "Reject the selected keywords, with an optional reason", on_table)
+        self.delete_action = action("&Delete…", QKeySequence.StandardKey.Delete, self.delete_selected,
+                                    "Delete the selected keywords", on_table)
+        self.paste_action = action("&Paste lines", QKeySequence.StandardKey.Paste, self.paste_keywords,
+                                   "Add one keyword per line of the clipboard", on_table)
+        self.add_action = action("&Add keywords…", QKeySequence.StandardKey.New, self.add_keywords,
+                                 "Type new keywords", anywhere)
+        self.import_action = action("&Import keywords…", "Ctrl+I", self.import_keywords,
+                                    "Import a CSV, plain-text or RSS/Atom file", anywhere)
+        self.undo_action = action("&Undo", QKeySequence.StandardKey.Undo, self.undo_last,
+                                  "Undo the last approval or rejection", anywhere)
+        find = action("Find", QKeySequence.StandardKey.Find, self._focus_search, "Search", anywhere)
         self.addAction(find)
         for act in (self.approve_action, self.reject_action, self.delete_action, self.paste_action, self.add_action):
             self.table.addAction(act)
@@ -436,7 +427,7 @@ class KeywordsScreen(QWidget):
     def _update_after_rows_changed(self) -> None:
         self._update_placeholder()
         count = self.model.rowCount()
-        self.summary_label.setText("Loading…" if self._loading else f"{_plural(count, 'keyword')} shown")
+        self.summary_label.setText("Loading…" if self._loading else f"{plural(count, 'keyword')} shown")
         self._on_selection_changed()
 
     def _update_actions(self) -> None:

@@ -11,8 +11,10 @@ events reach this window, on each of the queue summaries it polls.
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -40,7 +42,6 @@ from app.services.queue import (
     QueueService,
     QueueSummary,
     RetryResult,
-    summary_text,
 )
 from ui.dialogs.queue_generate import QueueGenerateDialog, cost_text
 from ui.models.queue_table import (
@@ -53,6 +54,7 @@ from ui.models.queue_table import (
     TOKENS,
     QueueTableModel,
 )
+from ui.screens.common import make_action, plural
 from ui.widgets.messages import inform
 from ui.widgets.queue_progress_delegate import QueueProgressDelegate
 from ui.widgets.queue_stage_log import QueueStageLogPanel
@@ -68,16 +70,11 @@ _BANNER_STYLE = ("QLabel { background: palette(alternate-base); border: 1px soli
                  "border-radius: 6px; padding: 6px 10px; }")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
 class QueueScreen(QWidget):
     """The generation queue. Del cancels the selected articles, Ctrl+R retries them from the stage
     that failed, Ctrl+Up moves them ahead of the other waiting ones; Ctrl+G generates."""
 
     announced = Signal(str)         # a short line for the status bar
-    summary_changed = Signal(str)   # the queue in one line ("2 running, 10 queued"), for a permanent label
 
     def __init__(self, service: QueueService, bridge: EngineBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,7 +87,6 @@ class QueueScreen(QWidget):
         self._reading_rows = False
         self._paused = False
         self._waiting = 0
-        self._summary = ""
         self._article_total: int | None = None
         self._batch_changed = False     # an article started or ended since the overall bar was drawn
 
@@ -261,32 +257,32 @@ class QueueScreen(QWidget):
         if result.refused:
             inform(self, "Nothing was generated", result.refused)
             return
-        line = f"Queued {_plural(len(result.article_ids), 'article')}"
+        line = f"Queued {plural(len(result.article_ids), 'article')}"
         if result.estimate is not None and result.estimate.cost_usd:
             line += f" ({cost_text(result.estimate)})"
         if result.left_out:
-            line += f"; {_plural(result.left_out, 'keyword')} over the budget cap wait for a later batch"
+            line += f"; {plural(result.left_out, 'keyword')} over the budget cap wait for a later batch"
         self.announced.emit(line + ".")
         if result.errors:
-            inform(self, "Some keywords were not queued", f"{_plural(len(result.errors), 'keyword')} could not "
+            inform(self, "Some keywords were not queued", f"{plural(len(result.errors), 'keyword')} could not "
                    "be queued.", detail="\n".join(result.errors[:10]))
 
     def _cancelled(self, result: CancelResult) -> None:
-        line = f"Cancelled {_plural(len(result.cancelled), 'article')}."
+        line = f"Cancelled {plural(len(result.cancelled), 'article')}."
         if result.not_running:
-            line += f" {_plural(len(result.not_running), 'article')} had already finished."
+            line += f" {plural(len(result.not_running), 'article')} had already finished."
         self.announced.emit(line + (" Retry resumes them where they stopped." if result.cancelled else ""))
 
     def _retried(self, result: RetryResult) -> None:
-        line = f"Queued {_plural(len(result.retried), 'article')} again from the stage where it stopped."
+        line = f"Queued {plural(len(result.retried), 'article')} again from the stage where it stopped."
         if result.skipped:
-            line += f" {_plural(len(result.skipped), 'article')} had not failed or stopped."
+            line += f" {plural(len(result.skipped), 'article')} had not failed or stopped."
         self.announced.emit(line)
 
     def _raised(self, result: PriorityResult) -> None:
-        line = f"{_plural(len(result.raised), 'article')} will run next."
+        line = f"{plural(len(result.raised), 'article')} will run next."
         if result.running:
-            line += f" {_plural(len(result.running), 'article')} had already started."
+            line += f" {plural(len(result.running), 'article')} had already started."
         self.announced.emit(line)
 
     def _on_queue_changed(self, changes: QueueChanges) -> None:
@@ -335,10 +331,6 @@ class QueueScreen(QWidget):
             self.stage_log.update_article(self.model.row_at(position), reload=False)
 
     def _on_summary(self, summary: QueueSummary) -> None:
-        text = summary_text(summary)
-        if text != self._summary:
-            self._summary = text
-            self.summary_changed.emit(text)
         self._show_paused(summary.paused)
         total = summary.queued + summary.running + summary.completed + summary.failed + summary.cancelled
         grew = self._article_total is not None and total != self._article_total
@@ -413,28 +405,21 @@ class QueueScreen(QWidget):
     # -------------------------------------------------------------- widgets
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut: QKeySequence | str, slot: object, context: Qt.ShortcutContext,
-                   tip: str) -> QAction:
-            act = QAction(text, self)
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(context)
-            act.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
-            act.triggered.connect(slot)
-            return act
+        action = functools.partial(make_action, self)
 
         on_table = Qt.ShortcutContext.WidgetShortcut
         anywhere = Qt.ShortcutContext.WindowShortcut
-        self.generate_action = action("&Generate approved…", "Ctrl+G", self.generate_approved, anywhere,
-                                      "Draft an article for every approved keyword that has none yet")
-        self.cancel_action = action("&Cancel", QKeySequence.StandardKey.Delete, self.cancel_selected, on_table,
-                                    "Stop the selected articles; Retry resumes them later")
-        self.retry_action = action("&Retry from failed stage", "Ctrl+R", self.retry_selected, on_table,
+        self.generate_action = action("&Generate approved…", "Ctrl+G", self.generate_approved,
+                                      "Draft an article for every approved keyword that has none yet", anywhere)
+        self.cancel_action = action("&Cancel", QKeySequence.StandardKey.Delete, self.cancel_selected,
+                                    "Stop the selected articles; Retry resumes them later", on_table)
+        self.retry_action = action("&Retry from failed stage", "Ctrl+R", self.retry_selected,
                                    "Queue the selected failed or cancelled articles again, from the stage "
-                                   "where they stopped")
-        self.priority_action = action("Raise &priority", "Ctrl+Up", self.raise_priority_selected, on_table,
-                                      "Run the selected waiting articles before the others")
-        self.pause_action = action("&Pause queue", "Ctrl+Shift+P", self.toggle_pause, anywhere,
-                                   "Stop starting new articles (running ones finish), or resume")
+                                   "where they stopped", on_table)
+        self.priority_action = action("Raise &priority", "Ctrl+Up", self.raise_priority_selected,
+                                      "Run the selected waiting articles before the others", on_table)
+        self.pause_action = action("&Pause queue", "Ctrl+Shift+P", self.toggle_pause,
+                                   "Stop starting new articles (running ones finish), or resume", anywhere)
         self.pause_action.setCheckable(True)
         for act in (self.cancel_action, self.retry_action, self.priority_action):
             self.table.addAction(act)
@@ -511,7 +496,7 @@ class QueueScreen(QWidget):
         self.retry_action.setEnabled(bool(statuses & set(RETRYABLE)))
         self.priority_action.setEnabled("queued" in statuses)
         rows = self.model.rowCount()
-        self.summary_label.setText("Loading…" if self._loading and not rows else _plural(rows, "article"))
+        self.summary_label.setText("Loading…" if self._loading and not rows else plural(rows, "article"))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

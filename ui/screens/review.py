@@ -10,10 +10,11 @@ shows, now if it is visible, else when it is next shown.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -65,6 +66,7 @@ from ui.models.review_table import (
     ReviewFilterProxy,
     ReviewTableModel,
 )
+from ui.screens.common import make_action, plural
 from ui.widgets.messages import confirm
 from ui.widgets.review_article import ReviewArticleView
 from ui.widgets.review_scores import ReviewScorePanel
@@ -88,10 +90,6 @@ _EMPTY = {
     None: "No finished articles yet.\n\nApprove keywords and generate articles; they appear here when "
           "the engine has finished them.",
 }
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 class ReviewScreen(QWidget):
@@ -570,16 +568,7 @@ class ReviewScreen(QWidget):
     # -------------------------------------------------------------- widgets
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut: str | None, slot: object, tip: str,
-                   context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut) -> QAction:
-            act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-                act.setShortcutContext(context)
-                tip = f"{tip} ({shortcut})"
-            act.setToolTip(tip)
-            act.triggered.connect(slot)
-            return act
+        action = functools.partial(make_action, self)
 
         # Single letters work anywhere on this screen (list, article, scores) but not on other screens.
         self.approve_action = action("&Approve", "A", self.approve, "Approve the article for publication")
@@ -667,7 +656,7 @@ class ReviewScreen(QWidget):
             self.summary_label.setText("Loading…")
             self.table.set_placeholder("Loading…")
             return
-        self.summary_label.setText(_plural(self.proxy.rowCount(), "article") + " shown")
+        self.summary_label.setText(plural(self.proxy.rowCount(), "article") + " shown")
         self.table.set_placeholder(_EMPTY[self.status])
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
