@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from engine.pipeline import prompts
+from engine.pipeline.brief import ArticleBrief, Profile
 from engine.pipeline.outputs import StageOutput
 from engine.providers.base import (
     LLMRequest,
@@ -35,41 +36,6 @@ IsCancelled = Callable[[], bool]
 
 class StageCancelled(Exception):
     """The job was cancelled between two steps of a stage."""
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The generation profile (AIGenerationConfig) as plain data."""
-
-    name: str = "Default"
-    provider: str = "offline"
-    model: str = "offline"
-    stage_models: dict[str, str] = field(default_factory=dict)
-    base_url: str | None = None
-    temperature: float = 0.4
-    target_length: int = 800
-    tone: str = "neutral, factual, plain"
-    audience: str = "general local readers"
-    style_guide: str = ""
-    banned_phrases: tuple[str, ...] = ()
-    quality_gates: dict[str, Any] = field(default_factory=dict)
-    quality_weights: dict[str, Any] = field(default_factory=dict)
-    requests_per_minute: int = 0
-    tokens_per_minute: int = 0
-    # The checking stages' provider, model, base_url and protocol; empty = same as generation.
-    checker: dict[str, Any] = field(default_factory=dict)
-
-    def model_for(self, stage: str) -> str:
-        return self.stage_models.get(stage) or self.model
-
-
-@dataclass(frozen=True)
-class ArticleBrief:
-    article_id: int
-    keyword: str
-    notes: str | None
-    profile: Profile
-    sources: tuple[SourceDoc, ...]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from resources import resource_path
 
 if TYPE_CHECKING:
-    from engine.pipeline.context import ArticleBrief, Profile
+    from engine.pipeline.brief import ArticleBrief, Profile
 
 
 @cache
