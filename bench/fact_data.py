@@ -9,6 +9,14 @@ never loaded here.
   domain: the model and thresholds are fitted on the "dev" domains only; the "test" domains are held out.
   Since SummEdits pairs every edited summary with its unedited original, the training script can tell
   which sentence an edit touched (bench/train_fact_model.py).
+- AggreFact (Liyan06/AggreFact, Tang et al. 2023), the two per-dataset files with documents that fit the
+  snapshot: data/error_type_mapping/CLIFF_error_types.csv (CLIFF, Cao & Wang 2021: 150 CNN/DM + 150 XSum
+  model summaries per cut) and Goyal21_error_types.csv (Goyal & Durrett 2021: 50 XSum per cut; its 50 CNN/DM rows have 2 consistent
+  ones, too few for a balanced figure, and are left out).
+  News summary-consistency: "correct" (CLIFF) or no error span (Goyal'21) is consistent. The repository
+  carries no licence (nor does CLIFF's), and the documents are CNN/Daily Mail and BBC articles: evaluation
+  only, held out, nothing shipped is fitted or tuned on it. None of these rows comes from QAGS (Wang'20),
+  FaithBench or SummEdits, which AggreFact's other files mix in; those files are not read.
 - WiCE (ryokamoi/wice): Wikipedia claims checked against the cited web pages' sentences, annotations
   ODC-BY, text CC BY-SA (Wikipedia, Common Crawl): evaluation only, nothing shipped is fitted on it.
   "supported" is consistent; "partially_supported" and "not_supported" are inconsistent.
@@ -19,6 +27,8 @@ checked (the benchmark's rule: consistent only if every sentence is supported).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -35,6 +45,9 @@ SUMMEDITS_REPO = "salesforce/factualNLG"
 SUMMEDITS_COMMIT = "0da1dfa62c783218d26208c1796d3a2605bec745"
 SUMMEDITS_DEV = ("samsum", "ectsum", "podcast", "sales_email")
 SUMMEDITS_TEST = ("qmsumm", "sales_call", "scitldr")
+AGGREFACT_REPO = "Liyan06/AggreFact"
+AGGREFACT_COMMIT = "f0654b245232cd724d5caa5db4950abfb12d795e"
+AGGREFACT_FILES = {"cliff": "CLIFF_error_types.csv", "goyal21": "Goyal21_error_types.csv"}
 WICE_REPO = "ryokamoi/wice"
 WICE_COMMIT = "ddeb6c183665e2a20c5f03c5aa07f03888b9870f"
 
@@ -67,6 +80,30 @@ def _wice(dataset: Dataset) -> Iterator[Item]:
         }
 
 
+def _aggrefact(dataset: Dataset) -> Iterator[Item]:
+    """One AggreFact source file, one origin (cnndm or xsum); the test and val cuts both."""
+    origin = dataset.name.rsplit("-", 1)[1]
+    for row in csv.DictReader(io.StringIO(dataset.read().decode("utf-8"))):
+        if row["origin"] != origin:
+            continue
+        errors = row["error_type"].strip()
+        yield {
+            "id": f"{dataset.name}-{row['cut']}-{row['id']}-{row.get('model_name', '')}", "text": row["summ"],
+            "claims": sentences(row["summ"]), "sources": [{"title": f"{origin} article", "text": row["doc"]}],
+            "label": "consistent" if errors in ("", "correct") else "inconsistent",
+        }
+
+
+def _aggrefact_set(origin_set: str, origin: str) -> Dataset:
+    return Dataset(
+        name=f"aggrefact-{origin_set}-{origin}", task="grounded", repo=AGGREFACT_REPO, commit=AGGREFACT_COMMIT,
+        path=f"data/error_type_mapping/{AGGREFACT_FILES[origin_set]}",
+        licence="no licence stated (repository and source annotations); CNN/DM and BBC article text: eval only",
+        split="test", load=_aggrefact,
+        note=f"AggreFact's {origin_set} annotations of {origin} model summaries (news); eval only",
+    )
+
+
 def _summedits_set(domain: str, split: str) -> Dataset:
     return Dataset(
         name=f"summedits-{domain}", task="grounded", repo=SUMMEDITS_REPO, commit=SUMMEDITS_COMMIT,
@@ -78,6 +115,8 @@ def _summedits_set(domain: str, split: str) -> Dataset:
 DATASETS: list[Dataset] = [
     *(_summedits_set(domain, "dev") for domain in SUMMEDITS_DEV),
     *(_summedits_set(domain, "test") for domain in SUMMEDITS_TEST),
+    *(_aggrefact_set(origin_set, origin) for origin_set, origin in
+      (("cliff", "cnndm"), ("cliff", "xsum"), ("goyal21", "xsum"))),
     Dataset(
         name="wice-test", task="grounded", repo=WICE_REPO, commit=WICE_COMMIT,
         path="code_and_resources/entailment_inputs/oracle_chunks/claim/test.jsonl",
