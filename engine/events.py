@@ -59,7 +59,7 @@ class StageFinished:
 class JobFinished:
     job_id: int | None
     article_id: int
-    status: str           # completed | failed | cancelled
+    status: str           # engine.states.JobOutcome: completed | failed | cancelled | retrying
     error: str | None = None
     failed_stage: str | None = None
 

@@ -52,6 +52,16 @@ class JobStatus(StrEnum):
     REVOKED = "REVOKED"
 
 
+class JobOutcome(StrEnum):
+    """How a job ended, as JobFinished reports it: the article's new status, or RETRYING when the
+    job failed and waits for its next attempt (the article is queued again)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    RETRYING = "retrying"
+
+
 class Verdict(StrEnum):
     SUPPORTED = "supported"
     CONTRADICTED = "contradicted"

@@ -34,10 +34,16 @@ from engine.execution.settings import load_engine_settings
 from engine.operations import generation
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES
 from engine.providers.pricing import load_pricing
-from engine.states import ACTIVE_ARTICLE, FINISHED_ARTICLE, STOPPED_ARTICLE, ArticleStatus
+from engine.states import (
+    ACTIVE_ARTICLE,
+    FINISHED_ARTICLE,
+    STOPPED_ARTICLE,
+    ArticleStatus,
+    JobOutcome,
+)
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
-__all__ = ["ACTIVE", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
+__all__ = ["ACTIVE", "ArticleStatus", "JobOutcome", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
            "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
            "StageAttempt"]
 

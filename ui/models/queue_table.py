@@ -36,6 +36,8 @@ from app.services.queue import (
     FINISHED,
     STAGE_COUNT,
     STAGE_NAMES,
+    ArticleStatus,
+    JobOutcome,
     QueueRow,
 )
 from ui.theme import status_dot
@@ -55,12 +57,14 @@ _NUMBERS = (ELAPSED, TOKENS, COST, RETRIES)
 # Roles answered here; a paint asks for more (font, colours, check state), which get None at once.
 _ANSWERED = frozenset((BAR_ROLE, ID_ROLE, _DECORATION, _ALIGNMENT, _TOOLTIP))
 
-STATUS_LABELS = {"queued": "Queued", "generating": "Generating", "completed": "Completed", "failed": "Failed",
-                 "cancelled": "Cancelled"}
+STATUS_LABELS = {ArticleStatus.QUEUED: "Queued", ArticleStatus.GENERATING: "Generating",
+                 ArticleStatus.COMPLETED: "Completed", ArticleStatus.FAILED: "Failed",
+                 ArticleStatus.CANCELLED: "Cancelled"}
 _ACRONYMS = {"seo": "SEO"}
 # Mid-tone colours that read on light and dark palettes; the word beside them carries the meaning.
-STATUS_COLOURS = {"queued": "#8a939c", "generating": "#2f7fd0", "completed": "#2e9d58", "failed": "#d0453b",
-                  "cancelled": "#a0845c"}
+STATUS_COLOURS = {ArticleStatus.QUEUED: "#8a939c", ArticleStatus.GENERATING: "#2f7fd0",
+                  ArticleStatus.COMPLETED: "#2e9d58", ArticleStatus.FAILED: "#d0453b",
+                  ArticleStatus.CANCELLED: "#a0845c"}
 
 
 def stage_label(name: str | None) -> str:
@@ -88,7 +92,7 @@ def format_cost(cost: float) -> str:
 def _furthest(row: QueueRow, stage: str, index: int) -> dict[str, Any]:
     """The stage a row shows: the concurrent checks start and end in any order, and the row
     stays on the furthest of them rather than jumping back and forth."""
-    if (row.status == "generating" and stage in CONCURRENT_STAGES and row.stage in CONCURRENT_STAGES
+    if (row.status == ArticleStatus.GENERATING and stage in CONCURRENT_STAGES and row.stage in CONCURRENT_STAGES
             and index < row.stage_index):
         return {"stage": row.stage, "stage_index": row.stage_index}
     return {"stage": stage, "stage_index": index}
@@ -196,12 +200,12 @@ class QueueTableModel(QAbstractTableModel):
     def job_started(self, article_id: int) -> bool:
         """Returns False for an article the table does not show (it needs a full load)."""
         return self._event(article_id, lambda row: dataclasses.replace(
-            row, status="generating", started_at=row.started_at or datetime.now(UTC), finished_at=None))
+            row, status=ArticleStatus.GENERATING, started_at=row.started_at or datetime.now(UTC), finished_at=None))
 
     def stage_started(self, article_id: int, index: int, stage: str) -> bool:
         self._messages.pop(article_id, None)
         return self._event(article_id, lambda row: dataclasses.replace(
-            row, status="generating", **_furthest(row, stage, index),
+            row, status=ArticleStatus.GENERATING, **_furthest(row, stage, index),
             fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
 
     def stage_progressed(self, article_id: int, fraction: float, message: str) -> bool:
@@ -211,21 +215,21 @@ class QueueTableModel(QAbstractTableModel):
 
     def stage_finished(self, article_id: int, index: int, stage: str, status: str) -> bool:
         def finish(row: QueueRow) -> QueueRow:
-            fraction = index / STAGE_COUNT if status == "completed" else row.fraction
+            fraction = index / STAGE_COUNT if status == ArticleStatus.COMPLETED else row.fraction
             return dataclasses.replace(row, **_furthest(row, stage, index), fraction=max(row.fraction, fraction))
 
         return self._event(article_id, finish)
 
     def job_finished(self, article_id: int, status: str) -> bool:
-        """`status` is completed, failed, cancelled, or "retrying" (the job waits for its next attempt)."""
+        """`status` is a JobOutcome: completed, failed, cancelled, or retrying (the job waits for its next attempt)."""
         self._messages.pop(article_id, None)
 
         now = datetime.now(UTC)
 
         def finish(row: QueueRow) -> QueueRow:
-            if status == "retrying":
-                return dataclasses.replace(row, status="queued", retry_count=row.retry_count + 1)
-            if status == "completed":
+            if status == JobOutcome.RETRYING:
+                return dataclasses.replace(row, status=ArticleStatus.QUEUED, retry_count=row.retry_count + 1)
+            if status == JobOutcome.COMPLETED:
                 return dataclasses.replace(row, status=status, fraction=1.0, stage=STAGE_NAMES[-1],
                                            stage_index=STAGE_COUNT, finished_at=now)
             return dataclasses.replace(row, status=status, finished_at=now)
@@ -237,7 +241,7 @@ class QueueTableModel(QAbstractTableModel):
         self._now = now or datetime.now(UTC)
         running = []
         for position, row in enumerate(self._rows):
-            if row.status == "generating":
+            if row.status == ArticleStatus.GENERATING:
                 self._cells[position][ELAPSED] = self._elapsed(row)
                 running.append(position)
         if running:
@@ -266,7 +270,7 @@ class QueueTableModel(QAbstractTableModel):
         if not self._rows:
             return BatchProgress(None, 0, 0, 0, 0, 0, 0.0)
         batch = self._rows[0].batch_id
-        counts = dict.fromkeys(("queued", "generating", *FINISHED), 0)
+        counts = dict.fromkeys(ArticleStatus, 0)
         progress = 0.0
         total = 0
         for row in self._rows:
@@ -275,8 +279,8 @@ class QueueTableModel(QAbstractTableModel):
             total += 1
             counts[row.status] = counts.get(row.status, 0) + 1
             progress += 1.0 if row.status in FINISHED else row.fraction
-        return BatchProgress(batch, total, counts["completed"], counts["failed"], counts["cancelled"],
-                             counts["generating"], progress)
+        return BatchProgress(batch, total, counts[ArticleStatus.COMPLETED], counts[ArticleStatus.FAILED],
+                             counts[ArticleStatus.CANCELLED], counts[ArticleStatus.GENERATING], progress)
 
     # ------------------------------------------------------------- internal
 
@@ -323,7 +327,7 @@ class QueueTableModel(QAbstractTableModel):
             message = self._messages.get(row.id)
             percent = f"{row.fraction:.0%} of the pipeline"
             return f"{stage_label(row.stage)}: {message}\n{percent}" if message else percent
-        if column in (KEYWORD, STATUS) and row.status == "failed" and row.error_log:
+        if column in (KEYWORD, STATUS) and row.status == ArticleStatus.FAILED and row.error_log:
             return row.error_log.strip().splitlines()[-1]
         if column == KEYWORD:
             return row.keyword

@@ -33,9 +33,11 @@ from app.engine_bridge import EngineBridge
 from app.services.queue import (
     ACTIVE,
     RETRYABLE,
+    ArticleStatus,
     CancelResult,
     GenerationPlan,
     GenerationResult,
+    JobOutcome,
     PriorityResult,
     QueueChanges,
     QueueRow,
@@ -231,7 +233,7 @@ class QueueScreen(QWidget):
             self._service.retry(ids, success=self._retried)
 
     def raise_priority_selected(self) -> None:
-        ids = [row.id for row in self._selected() if row.status == "queued"]
+        ids = [row.id for row in self._selected() if row.status == ArticleStatus.QUEUED]
         if ids:
             self._service.raise_priority(ids, success=self._raised)
 
@@ -313,7 +315,7 @@ class QueueScreen(QWidget):
         self._batch_changed = True
         if self.model.job_finished(article_id, status):
             self._dirty.add(article_id)
-            if status == "completed":
+            if status == JobOutcome.COMPLETED:
                 self._refresh_counts()
 
     def _after_events(self, _count: int) -> None:
@@ -494,7 +496,7 @@ class QueueScreen(QWidget):
         statuses = {row.status for row in self._selected()}
         self.cancel_action.setEnabled(bool(statuses & set(ACTIVE)))
         self.retry_action.setEnabled(bool(statuses & set(RETRYABLE)))
-        self.priority_action.setEnabled("queued" in statuses)
+        self.priority_action.setEnabled(ArticleStatus.QUEUED in statuses)
         rows = self.model.rowCount()
         self.summary_label.setText("Loading…" if self._loading and not rows else plural(rows, "article"))
 
