@@ -123,6 +123,10 @@ def test_a_failed_check_resumes_alone(db: Database, fake_llm: FakeLLMServer,  # 
     use_provider(db, "openai", fake_llm.url_openai)
     article_id = new_articles(db, seed(db)[:1])[0]
     fake_llm.add_fault("500", times=FAST_TUNING["max_attempts"], stage="bias_detection")
+    # A revised text with a checkable claim, so that finalization has a claim to ask about.
+    fake_llm.answer_with("revision", {
+        "headline": "Council adopts the budget", "dek": "A 5-2 vote.",
+        "body": "The council approved a $4.2 million budget on Monday by a 5-2 vote. [S1]", "changes": []})
     assert run(db, article_id) == "failed"
     rows = stage_rows(db, article_id)
     # The other three checks finished beside the failing one and kept their checkpoints.
