@@ -87,9 +87,9 @@ def approved_keywords(cli: CLI, count: int) -> None:
     cli("keywords", "approve", *[str(n) for n in range(1, count + 1)], check=True)
 
 
-def generate_args(fake: FakeLLMServer) -> tuple[str, ...]:
-    return ("generate", "--approved", "--wait", "--workers", "1", "--provider", "openai",
-            "--base-url", fake.url_openai)
+def generate_args(fake: FakeLLMServer, *keywords: str) -> tuple[str, ...]:
+    which = ("--keyword", *keywords) if keywords else ("--approved",)
+    return ("generate", *which, "--wait", "--workers", "1", "--provider", "openai", "--base-url", fake.url_openai)
 
 
 def test_after_kill_9_of_the_engine_the_next_worker_takes_over_at_once(cli: CLI, home: Path, spawned) -> None:
@@ -116,12 +116,12 @@ def test_after_kill_9_of_the_engine_the_next_worker_takes_over_at_once(cli: CLI,
 def test_two_generate_waits_started_together_both_finish(cli: CLI, home: Path, spawned) -> None:
     """The second waits as a viewer and, when the first stops after its own batch, runs the rest."""
     with FakeLLMServer(latency_s=0.2, seed=12) as fake:
-        approved_keywords(cli, 2)
+        approved_keywords(cli, 4)
         # One article at a time: the first cannot also finish the second's batch before its own ends.
-        first = spawned(*generate_args(fake), "--slots", "1")
+        first = spawned(*generate_args(fake, "1", "2"), "--slots", "1")
         wait_until(lambda: (home / "copydesk.db").exists()
                    and query(home, "SELECT count(*) FROM engine_lease")[0][0] == 1, 60, "the first engine")
-        second = spawned(*generate_args(fake), "--slots", "1")
+        second = spawned(*generate_args(fake, "3", "4"), "--slots", "1")
         first_code, _out, first_err = first.finish(180)
         second_code, _out, second_err = second.finish(180)
     assert (first_code, second_code) == (0, 0), (first_err, second_err)
@@ -172,7 +172,7 @@ def damage_a_page_of(path: Path, table: str) -> None:
 
 def test_a_damaged_database_is_named_and_nothing_new_is_queued(cli: CLI, home: Path) -> None:
     cli("demo", check=True)
-    cli("generate", "--approved", "--wait", "--workers", "1", check=True)   # stage logs fill pages
+    cli("generate", "--keyword", "1", "2", "--wait", "--workers", "1", check=True)   # stage logs fill pages
     articles_before = query(home, "SELECT count(*) FROM ai_articles")[0][0]
     jobs_before = query(home, "SELECT count(*) FROM jobs")[0][0]
     damage_a_page_of(home / "copydesk.db", "ai_workflow_logs")
