@@ -34,7 +34,7 @@ from engine.source_material import source_from_file, source_from_url
 from engine.states import KeywordStatus, Priority
 
 # The engine's value types the screens read, so that ui/ depends on this service only.
-__all__ = ["APPROVAL_STATUSES", "PRIORITIES", "DecisionChange", "DeleteResult", "DemoResult", "ImportReport", "KeywordChanges", "KeywordRow",
+__all__ = ["APPROVAL_STATUSES", "PRIORITIES", "KeywordStatus", "DecisionChange", "DeleteResult", "DemoResult", "ImportReport", "KeywordChanges", "KeywordRow",
            "KeywordService", "SourceAttached"]
 
 APPROVAL_STATUSES = tuple(s.value for s in KeywordStatus)

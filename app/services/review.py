@@ -47,7 +47,7 @@ VERDICTS = tuple(s.value for s in Verdict)
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
 __all__ = ["BIASED", "CONTRADICTED", "EXPORT_FORMATS", "HIGHLIGHT_KINDS", "KIND_LABELS", "MISQUOTE", "REVIEW_STATUSES",
-           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "Action", "ArticleRow", "ArticleView", "ClaimRow",
+           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "Action", "ArticleRow", "ReviewStatus", "ArticleView", "ClaimRow",
            "Decision", "EditSaved", "Export", "Highlight", "Regenerating", "ReviewService", "allowed_actions",
            "gate_in_words"]
 

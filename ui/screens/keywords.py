@@ -43,6 +43,7 @@ from app.services.keywords import (
     KeywordChanges,
     KeywordRow,
     KeywordService,
+    KeywordStatus,
 )
 from ui.dialogs.import_report import ImportReportDialog, summary
 from ui.dialogs.keywords import AddKeywordsDialog, RejectDialog
@@ -66,7 +67,8 @@ from ui.widgets.table_view import PlaceholderTableView
 
 # (status filter, tab label); None is every status.
 TABS: tuple[tuple[str | None, str], ...] = (
-    ("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected"), (None, "All"))
+    (KeywordStatus.PENDING, "Pending"), (KeywordStatus.APPROVED, "Approved"), (KeywordStatus.REJECTED, "Rejected"),
+    (None, "All"))
 IMPORT_FILES = "Keyword files (*.csv *.tsv *.txt *.rss *.atom *.xml);;All files (*)"
 SEARCH_DELAY_MS = 200
 
@@ -209,7 +211,7 @@ class KeywordsScreen(QWidget):
     def approve_selected(self) -> None:
         ids = self._selected_ids()
         if ids:
-            self._service.decide(ids, "approved", success=lambda change: self._decided(change, "Approve"))
+            self._service.decide(ids, KeywordStatus.APPROVED, success=lambda change: self._decided(change, "Approve"))
 
     def reject_selected(self) -> None:
         ids = self._selected_ids()
@@ -217,7 +219,7 @@ class KeywordsScreen(QWidget):
             return
         dialog = RejectDialog(len(ids), self)
         dialog.accepted.connect(lambda: self._service.decide(
-            ids, "rejected", reason=dialog.reason(), success=lambda change: self._decided(change, "Reject")))
+            ids, KeywordStatus.REJECTED, reason=dialog.reason(), success=lambda change: self._decided(change, "Reject")))
         dialog.open()
 
     def delete_selected(self) -> None:
@@ -275,7 +277,7 @@ class KeywordsScreen(QWidget):
 
     def _added(self, report: ImportReport, source: str, always_report: bool = True) -> None:
         self._select_after_load = {kid for _position, _keyword, kid in report.added}
-        if report.added and self.status in ("approved", "rejected"):
+        if report.added and self.status in (KeywordStatus.APPROVED, KeywordStatus.REJECTED):
             self.tabs.setCurrentIndex(0)        # new keywords are pending: show them where they are
         if always_report or report.skipped or report.rejected:
             ImportReportDialog(report, source, self).open()

@@ -44,6 +44,7 @@ from app.services.review import (
     Export,
     Regenerating,
     ReviewService,
+    ReviewStatus,
 )
 from ui.dialogs.review_dialogs import ReviewEditDialog, ReviewRegenerateDialog, ReviewRejectDialog
 from ui.models.review_claims import (
@@ -74,8 +75,8 @@ from ui.widgets.table_view import PlaceholderTableView
 
 # (review status filter, tab label); None is every completed article.
 TABS: tuple[tuple[str | None, str], ...] = (
-    ("pending_review", "Pending review"), ("approved", "Approved"), ("rejected", "Rejected"),
-    ("published", "Published"), (None, "All"))
+    (ReviewStatus.PENDING_REVIEW, "Pending review"), (ReviewStatus.APPROVED, "Approved"),
+    (ReviewStatus.REJECTED, "Rejected"), (ReviewStatus.PUBLISHED, "Published"), (None, "All"))
 EXPORTS = (("md", "&Markdown…", "Markdown (*.md)"), ("html", "&HTML…", "HTML (*.html)"),
            ("json", "&JSON…", "JSON (*.json)"))
 # Engine events come in bursts while a batch runs; the list is reloaded once per burst.
@@ -294,7 +295,7 @@ class ReviewScreen(QWidget):
     def approve(self) -> None:
         row = self._current_row()
         if row is not None and self.approve_action.isEnabled():
-            self._service.decide(row.id, "approved", success=lambda decision: self._decided(decision, row))
+            self._service.decide(row.id, ReviewStatus.APPROVED, success=lambda decision: self._decided(decision, row))
 
     def reject(self) -> None:
         row = self._current_row()
@@ -302,13 +303,13 @@ class ReviewScreen(QWidget):
             return
         dialog = ReviewRejectDialog(self._title_of(row), self)
         dialog.accepted.connect(lambda: self._service.decide(
-            row.id, "rejected", reason=dialog.reason(), success=lambda decision: self._decided(decision, row)))
+            row.id, ReviewStatus.REJECTED, reason=dialog.reason(), success=lambda decision: self._decided(decision, row)))
         dialog.open()
 
     def back_to_pending(self) -> None:
         row = self._current_row()
         if row is not None and self.pending_action.isEnabled():
-            self._service.decide(row.id, "pending_review", success=lambda decision: self._decided(decision, row))
+            self._service.decide(row.id, ReviewStatus.PENDING_REVIEW, success=lambda decision: self._decided(decision, row))
 
     def edit(self) -> None:
         view = self.current_article
@@ -357,7 +358,7 @@ class ReviewScreen(QWidget):
 
     def _decided(self, decision: Decision, row: ArticleRow) -> None:
         done = STATUS_LABELS.get(decision.current, decision.current)
-        if decision.current == "pending_review":
+        if decision.current == ReviewStatus.PENDING_REVIEW:
             self.announced.emit(f"“{row.keyword}” is back in pending review.")
         else:
             self.announced.emit(f"{done}: “{row.keyword}”.")
