@@ -32,7 +32,7 @@ from ui.theme import apply_colour_scheme
 from ui.widgets.review_highlights import KIND_PROPERTY, background, document_text
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-SLAMMED = "Council Member Rosa Alvarez (District 2) slammed the disastrous parks reduction."
+SLAMMED = "Council Member Rosa Alvarez (District 2) slammed the disastrous parks reduction as the deepest cut in 30 years."
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from tests.pipeline_helpers import new_articles, seed
 FLAGGED = 1
 # Edits to the demo's council-budget article that give its checks something to flag.
 EDITS = (('"We cannot keep balancing the books', '"We cannot keep balancing the budget'),          # misquote
-         ("objected to the parks reduction", "slammed the disastrous parks reduction"),          # bias, unverifiable
+         ("objected to the parks reduction", "slammed the disastrous parks reduction as the deepest cut in 30 years"),  # bias, unverifiable
          ("The motion carried 5-2", "The motion carried 6-1"))                                   # contradicted
 
 
@@ -103,10 +103,11 @@ def test_list_is_completed_articles_best_first(qtbot, review: ReviewService) -> 
 
 def test_article_comes_rendered_with_its_marks(qtbot, review: ReviewService) -> None:
     view: ArticleView = wait_result(qtbot, review.article, FLAGGED)
-    assert view.html.startswith("<p><em>This is an offline draft") and "<h2>What is happening</h2>" in view.html
+    assert view.html.startswith("<p><em>This is an offline draft") and "<h2>What people say</h2>" in view.html
     kinds = {(mark.kind, mark.text) for mark in view.highlights}
     assert {("biased", "slammed"), ("biased", "disastrous")} <= kinds
-    assert ("unverifiable", "Council Member Rosa Alvarez (District 2) slammed the disastrous parks reduction.") in kinds
+    assert ("unverifiable", "Council Member Rosa Alvarez (District 2) slammed the disastrous parks reduction as the "
+            "deepest cut in 30 years.") in kinds
     assert any(kind == "contradicted" and text.startswith("The motion carried 6-1") for kind, text in kinds)
     assert any(kind == "misquote" and "balancing the budget" in text for kind, text in kinds)
     misquote = next(mark for mark in view.highlights if mark.kind == "misquote")
