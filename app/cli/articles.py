@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
 from app.cli.tables import Column, print_table
-from app.context import AppContext
+from app.context import AppContext, default_editor
 from engine.articles import ArticleError, article_detail, list_articles
 from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
 from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
@@ -54,6 +54,24 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     show.add_argument("article_id", type=record_id, metavar="ID")
     json_option(show)
     show.set_defaults(handler=_show)
+    # The Review screen's decisions, with the same rules (engine.operations.review).
+    for name, help_text in (("approve", "approve completed articles for publication"),
+                            ("reject", "reject completed articles, with a reason")):
+        decide = sub.add_parser(name, parents=[common], help=help_text)
+        decide.add_argument("article_ids", nargs="+", type=record_id, metavar="ID")
+        decide.add_argument("--editor", default=None, help="who decides (default: the OS user name)")
+        if name == "reject":
+            decide.add_argument("--reason", default=None, help="why, for the record")
+        json_option(decide)
+        decide.set_defaults(handler=_decide, to_status=_DECISIONS[name])
+    publish = sub.add_parser("publish", parents=[common], help="write an approved article into the publish folder")
+    publish.add_argument("article_id", type=record_id, metavar="ID")
+    publish.add_argument("--editor", default=None, help="who publishes (default: the OS user name)")
+    json_option(publish)
+    publish.set_defaults(handler=_publish)
+
+
+_DECISIONS = {"approve": "approved", "reject": "rejected"}
 
 
 def checker_options(parser: argparse.ArgumentParser) -> None:
@@ -254,4 +272,36 @@ def _show(args: argparse.Namespace) -> int:
                   + (f"  {entry['error']}" if entry["error"] else ""), markup=False)
     if data["error_log"]:
         out.print("errors:\n" + data["error_log"], markup=False)
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from engine.operations import review
+
+    editor = args.editor or default_editor()
+    decided = []
+    with opened(args) as context:
+        for article_id in args.article_ids:     # a refusal is one line (app.cli.run); earlier ones stand
+            previous = review.decide(context.db, article_id, args.to_status, editor=editor,
+                                     reason=getattr(args, "reason", None))
+            decided.append({"article_id": article_id, "from": previous, "to": args.to_status})
+            if not args.json:
+                console().print(f"#{article_id}: {previous.replace('_', ' ')} -> {args.to_status.replace('_', ' ')}"
+                                f" by {editor}", markup=False)
+    if args.json:
+        print_json({"decided": decided, "editor": editor})
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from engine.operations import review
+
+    editor = args.editor or default_editor()
+    with opened(args) as context:
+        folder = review.publish_folder(context.db, context.home.exports_dir)
+        path = review.publish(context.db, args.article_id, folder, editor=editor)
+    if args.json:
+        print_json({"article_id": args.article_id, "path": str(path), "editor": editor})
+    else:
+        console().print(f"Published #{args.article_id} to {path}", markup=False)
     return 0

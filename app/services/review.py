@@ -36,7 +36,6 @@ from engine.operations import generation
 from engine.operations import review as review_operations
 from engine.operations.review import Action, allowed_actions
 from engine.pipeline.names import STAGE_NAMES
-from engine.profiles import ProfileStore
 from engine.quality.presentation import SCORE_REPORTS, checker_text
 from engine.review import EXPORT_FORMATS, Export, export_article, override_claim, render_html
 from engine.states import ArticleStatus, ReviewStatus, Verdict
@@ -417,8 +416,7 @@ class ReviewService(QObject):
         return article_view(article_detail(self._db, article_id), self._publish_folder())
 
     def _publish_folder(self) -> Path:
-        configured = ProfileStore(self._db).publish_folder()
-        return Path(configured) if configured else self.exports_dir / "published"
+        return review_operations.publish_folder(self._db, self.exports_dir)
 
     def _decide(self, article_id: int, to_status: str, reason: str | None) -> tuple[Decision, _Changed]:
         previous = review_operations.decide(self._db, article_id, to_status, editor=self.editor, reason=reason)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from engine.execution.tasks import run_quality_checks
+from engine.profiles import ProfileStore
 from engine.review import publish as publish_article
 from engine.review import save_edit, set_review_status
 from engine.states import ArticleStatus, ReviewStatus, can_move_review
@@ -86,6 +87,12 @@ def edit_and_recheck(db: Database, article_id: int, *, headline: str, dek: str, 
     so the scores describe the text that will be published."""
     revision = save_edit(db, article_id, headline=headline, dek=dek, body=body, editor=editor, note=note)
     return EditOutcome(revision, run_quality_checks(db, article_id))
+
+
+def publish_folder(db: Database, exports_dir: Path) -> Path:
+    """Where published articles go: the folder set in Settings, else `published` in the exports folder."""
+    configured = ProfileStore(db).publish_folder()
+    return Path(configured) if configured else exports_dir / "published"
 
 
 def publish(db: Database, article_id: int, folder: Path, *, editor: str, fmt: str = "html") -> Path:

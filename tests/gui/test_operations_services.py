@@ -115,3 +115,15 @@ def test_the_review_list_offers_what_the_engine_allows(qtbot, context: AppContex
     assert rows[ids[1]].actions == {Action.REJECT, Action.BACK_TO_PENDING, Action.PUBLISH, *edit}
     assert rows[ids[2]].actions == {Action.APPROVE, Action.BACK_TO_PENDING, *edit}
     assert rows[ids[3]].actions == {Action.EXPORT}
+
+
+def test_a_published_article_cannot_be_decided_again(qtbot, context: AppContext, queue: QueueService,
+                                                     review: ReviewService, ops: BackgroundOps) -> None:
+    seed(context.db)
+    article = generate_approved(qtbot, queue).article_ids[0]
+    set_statuses(context, article, "completed", "published")
+    for to_status in ("approved", "rejected", "pending_review"):
+        line = refusal(qtbot, ops, review.decide, article, to_status)
+        assert line == f"article #{article} is published; it cannot become {to_status.replace('_', ' ')}"
+    with context.db.read() as session:
+        assert session.get(AIArticle, article).review_status == "published"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import product
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -130,3 +131,19 @@ def test_the_store_refuses_an_illegal_review_move(cli: CLI, db: Database) -> Non
         set_review_status(db, article, "approved", editor="ana")
     with db.read() as session:
         assert session.get(AIArticle, article).review_status == "published"
+
+
+def test_review_rules_from_the_command_line(cli: CLI, db: Database) -> None:
+    cli("demo", check=True)
+    article = str(cli.json("generate", "--keyword", "1", "--wait", "--workers", "1")["article_ids"][0])
+    refused = cli("articles", "publish", article)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert f"article #{article} must be approved before it is published" in refused.stderr
+    assert cli.json("articles", "approve", article, "--editor", "ana")["decided"] == [
+        {"article_id": int(article), "from": "pending_review", "to": "approved"}]
+    published = Path(cli.json("articles", "publish", article, "--editor", "ana")["path"])
+    assert published.is_file() and published.parent == cli.home / "exports" / "published"
+    refused = cli("articles", "reject", article, "--reason", "too late")
+    assert refused.returncode == 1 and f"article #{article} is published; it cannot become rejected" in refused.stderr
+    shown = cli.json("articles", "show", article)
+    assert (shown["review_status"], shown["reviewed_by"]) == ("published", "ana")
