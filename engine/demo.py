@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from engine.keywords import ImportRow, KeywordBook, SourceInput
+from engine.states import KeywordStatus
 from resources import resource_path
 
 
@@ -34,5 +35,5 @@ def seed_demo(book: KeywordBook, editor: str = "demo") -> DemoResult:
     approved_positions = {n for n, item in enumerate(data["keywords"], start=1) if item.get("approved")}
     to_approve = [kid for position, _kw, kid in report.added if position in approved_positions]
     if to_approve:
-        book.decide(to_approve, "approved", editor=editor, reason="demo newsroom")
+        book.decide(to_approve, KeywordStatus.APPROVED, editor=editor, reason="demo newsroom")
     return DemoResult(added=len(report.added), approved=len(to_approve), already_present=len(report.skipped))

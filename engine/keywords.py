@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, or_, select
 
 from engine.errors import EditorError
 from engine.files import FileReadError, decode_text, has_utf16_bom, read_capped
+from engine.states import KeywordStatus
 from engine.store.db import Database
 from engine.store.models import (
     APPROVAL_STATUSES,
@@ -512,7 +513,7 @@ class KeywordBook:
                 session.add(KeywordDecision(keyword_id=keyword.id, from_status=keyword.approval_status,
                                             to_status=to_status, editor=editor, reason=reason, decided_at=now))
                 keyword.approval_status = to_status
-                pending = to_status == "pending"
+                pending = to_status == KeywordStatus.PENDING
                 keyword.decided_by = None if pending else editor
                 keyword.decided_at = None if pending else now
                 keyword.decision_reason = None if pending else reason
@@ -547,7 +548,7 @@ class KeywordBook:
     def pending_ids(self) -> list[int]:
         with self.db.read() as session:
             return list(session.scalars(
-                select(KeywordSource.id).where(KeywordSource.approval_status == "pending").order_by(KeywordSource.id)
+                select(KeywordSource.id).where(KeywordSource.approval_status == KeywordStatus.PENDING.value).order_by(KeywordSource.id)
             ))
 
     def delete(self, ids: Sequence[int]) -> tuple[list[int], list[int]]:

@@ -33,7 +33,7 @@ from engine.execution.queue import JobQueue
 from engine.execution.settings import load_engine_settings
 from engine.operations import generation
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES
-from engine.providers.pricing import load_pricing
+from engine.providers.pricing import PricingTable, load_pricing
 from engine.states import (
     ACTIVE_ARTICLE,
     FINISHED_ARTICLE,
@@ -107,13 +107,7 @@ class GenerationPlan:
         return self.estimate.cost_usd == 0 and self.estimate.price_known
 
 
-@dataclass(frozen=True)
-class BudgetFit:
-    """How much of a plan a budget cap allows (the whole plan when the cap is 0: no cap)."""
-
-    keyword_ids: tuple[int, ...]
-    estimate: BatchEstimate
-    left_out: int
+BudgetFit = generation.BudgetFit       # how much of a plan a budget cap allows
 
 
 @dataclass(frozen=True)
@@ -295,40 +289,24 @@ class QueueService(QObject):
         return GenerationPlan(ids, self._estimate(ids), default_profile_name(self._db))
 
     def _estimate(self, keyword_ids: Sequence[int]) -> BatchEstimate:
-        return estimate_batch(self._db, list(keyword_ids), load_pricing(self._pricing_override))
+        return estimate_batch(self._db, list(keyword_ids), self._pricing())
 
     def _fit(self, keyword_ids: Sequence[int], cap_usd: float) -> BudgetFit:
-        ids = tuple(keyword_ids)
-        whole = self._estimate(ids)
-        if cap_usd <= 0 or whole.cost_usd <= cap_usd:
-            return BudgetFit(ids, whole, 0)
-        # A batch's estimate grows with every keyword added (each adds its sources and its
-        # calls), so the longest prefix within the cap is found by bisection: ~log2(n) estimates.
-        fits, over = 0, len(ids)
-        best = self._estimate(())
-        while over - fits > 1:
-            middle = (fits + over) // 2
-            estimate = self._estimate(ids[:middle])
-            if estimate.cost_usd <= cap_usd:
-                fits, best = middle, estimate
-            else:
-                over = middle
-        return BudgetFit(ids[:fits], best, len(ids) - fits)
+        return generation.fit_budget(self._db, keyword_ids, cap_usd, self._pricing())
+
+    def _pricing(self) -> PricingTable:
+        return load_pricing(self._pricing_override)
 
     def _generate(self, keyword_ids: list[int], cap_usd: float) -> tuple[GenerationResult, QueueChanges]:
-        if not keyword_ids:
-            return GenerationResult(None, (), None, 0, "No approved keywords are waiting for an article.", ()), \
-                QueueChanges()
-        fit = self._fit(keyword_ids, cap_usd)
-        if not fit.keyword_ids:
-            first = self._estimate(keyword_ids[:1])
-            reason = (f"Nothing was queued: one article is estimated at ${first.cost_usd:,.2f}, over the "
-                      f"${cap_usd:,.2f} budget cap.")
-            return GenerationResult(None, (), None, fit.left_out, reason, ()), QueueChanges()
-        batch = generation.generate(self._db, fit.keyword_ids, load_engine_settings(self._db))
-        errors = tuple(error["error"] for error in batch.errors)
-        result = GenerationResult(batch.batch_id, tuple(batch.article_ids), fit.estimate, fit.left_out,
-                                  None if batch.article_ids else "Nothing was queued.", errors)
+        done = generation.generate_within_budget(self._db, keyword_ids, cap_usd, load_engine_settings(self._db),
+                                                 self._pricing())
+        left_out = done.fit.left_out if done.fit is not None else 0
+        if done.batch is None:
+            return GenerationResult(None, (), None, left_out, done.refused, ()), QueueChanges()
+        assert done.fit is not None
+        errors = tuple(error["error"] for error in done.batch.errors)
+        result = GenerationResult(done.batch.batch_id, tuple(done.batch.article_ids), done.fit.estimate, left_out,
+                                  done.refused, errors)
         return result, QueueChanges(added=result.article_ids)
 
     def _cancel(self, article_ids: list[int]) -> tuple[CancelResult, QueueChanges]:

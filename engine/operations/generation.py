@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from engine.articles import ArticleError, BatchResult
+from engine.estimate import BatchEstimate, estimate_batch
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettings
 from engine.execution.tasks import PIPELINE_KINDS, batch_generate_articles, retry_article_stage
 from engine.pipeline.names import STAGE_NAMES
 from engine.pipeline.persist import RunError, latest_checkpoints
+from engine.providers.pricing import PricingTable
 from engine.states import (
     STOPPED_ARTICLE,
     ArticleStatus,
@@ -84,6 +86,60 @@ def generate_approved(db: Database, settings: EngineSettings, *,
                       overrides: dict[str, str] | None = None) -> BatchResult:
     """Queue an article for every approved keyword still waiting for one; NothingToGenerate when none is."""
     return generate(db, require_waiting_keywords(db), settings, overrides=overrides)
+
+
+@dataclass(frozen=True)
+class BudgetFit:
+    """How much of a list of keywords a budget cap allows (all of them when the cap is 0: no cap)."""
+
+    keyword_ids: tuple[int, ...]
+    estimate: BatchEstimate
+    left_out: int
+
+
+def fit_budget(db: Database, keyword_ids: Sequence[int], cap_usd: float, pricing: PricingTable) -> BudgetFit:
+    """The longest prefix of `keyword_ids` whose estimated cost is within `cap_usd` (0: no cap)."""
+    ids = tuple(keyword_ids)
+    whole = estimate_batch(db, list(ids), pricing)
+    if cap_usd <= 0 or whole.cost_usd <= cap_usd:
+        return BudgetFit(ids, whole, 0)
+    # A batch's estimate grows with every keyword added (each adds its sources and its
+    # calls), so the longest prefix within the cap is found by bisection: ~log2(n) estimates.
+    fits, over = 0, len(ids)
+    best = estimate_batch(db, [], pricing)
+    while over - fits > 1:
+        middle = (fits + over) // 2
+        estimate = estimate_batch(db, list(ids[:middle]), pricing)
+        if estimate.cost_usd <= cap_usd:
+            fits, best = middle, estimate
+        else:
+            over = middle
+    return BudgetFit(ids[:fits], best, len(ids) - fits)
+
+
+@dataclass(frozen=True)
+class Generated:
+    batch: BatchResult | None       # None when nothing was queued
+    fit: BudgetFit | None
+    refused: str | None             # why nothing was queued, if nothing was
+
+
+def generate_within_budget(db: Database, keyword_ids: Sequence[int], cap_usd: float, settings: EngineSettings,
+                           pricing: PricingTable) -> Generated:
+    """Queue one article per keyword, as many as the budget cap allows (0: no cap), first ones first.
+
+    The estimate is made here, against the database as it is now (a confirmation
+    dialog's figures may be a minute old); keywords over the cap stay approved for a later batch.
+    """
+    if not keyword_ids:
+        return Generated(None, None, "No approved keywords are waiting for an article.")
+    fit = fit_budget(db, keyword_ids, cap_usd, pricing)
+    if not fit.keyword_ids:
+        first = estimate_batch(db, list(keyword_ids[:1]), pricing)
+        return Generated(None, fit, f"Nothing was queued: one article is estimated at ${first.cost_usd:,.2f}, "
+                                    f"over the ${cap_usd:,.2f} budget cap.")
+    batch = generate(db, fit.keyword_ids, settings)
+    return Generated(batch, fit, None if batch.article_ids else "Nothing was queued.")
 
 
 def open_jobs(db: Database, article_ids: Sequence[int],
