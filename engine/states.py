@@ -6,8 +6,8 @@ moves and the article moves that operations make live in the two tables
 below; `require_review_move` / `require_article_move` refuse anything else
 with an `IllegalTransition` (an EditorError).
 
-The engine's execution code (engine/execution/*) still writes its own
-literals; a state owner there is the next step (issue 12, part B).
+Jobs' moves are in JOB_MOVES; engine.execution.jobs.JobManager is the one
+writer of job rows and of an article's execution status, and goes by these tables.
 """
 
 from __future__ import annotations
@@ -91,12 +91,28 @@ REVIEW_MOVES: dict[ReviewStatus, frozenset[ReviewStatus]] = {
 ARTICLE_MOVES: dict[ArticleStatus, frozenset[ArticleStatus]] = {
     ArticleStatus.QUEUED: frozenset({ArticleStatus.QUEUED, ArticleStatus.GENERATING, ArticleStatus.CANCELLED,
                                      ArticleStatus.FAILED}),
+    # generating -> generating: a run resumed in this process after the process running it died.
     ArticleStatus.GENERATING: frozenset({ArticleStatus.COMPLETED, ArticleStatus.FAILED, ArticleStatus.CANCELLED,
-                                         ArticleStatus.QUEUED}),
+                                         ArticleStatus.QUEUED, ArticleStatus.GENERATING}),
     ArticleStatus.COMPLETED: frozenset({ArticleStatus.QUEUED}),
     ArticleStatus.FAILED: frozenset({ArticleStatus.QUEUED}),
     ArticleStatus.CANCELLED: frozenset({ArticleStatus.QUEUED}),
 }
+
+# Jobs: claimed (PENDING -> STARTED), then ended, or put back to wait (a retry, a hand-back on
+# shutdown, a lease that ran out); revoked while pending or running. A finished job stays.
+JOB_MOVES: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.PENDING: frozenset({JobStatus.STARTED, JobStatus.REVOKED}),
+    JobStatus.STARTED: frozenset({JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.PENDING, JobStatus.REVOKED}),
+    JobStatus.SUCCESS: frozenset(),
+    JobStatus.FAILURE: frozenset(),
+    JobStatus.REVOKED: frozenset(),
+}
+
+
+def sources_of(moves: dict, to: str) -> frozenset:
+    """The statuses a table lets move to `to` (what a guarded bulk UPDATE may match)."""
+    return frozenset(current for current, targets in moves.items() if to in targets)
 
 
 class IllegalTransition(EditorError, ValueError):
@@ -128,4 +144,10 @@ def require_article_move(article_id: int, current: str, to: ArticleStatus,
                          error: type[EditorError] = IllegalTransition) -> ArticleStatus:
     if to not in ARTICLE_MOVES.get(ArticleStatus(current), frozenset()):
         raise error(f"article #{article_id} is {_words(current)}; it cannot become {_words(to)}")
+    return to
+
+
+def require_job_move(job_id: int, current: str, to: JobStatus) -> JobStatus:
+    if to not in JOB_MOVES.get(JobStatus(current), frozenset()):
+        raise IllegalTransition(f"job #{job_id} is {current}; it cannot become {to}")
     return to
