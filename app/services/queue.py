@@ -32,25 +32,25 @@ from engine.events import QueueSummary
 from engine.execution.queue import JobQueue
 from engine.execution.settings import load_engine_settings
 from engine.operations import generation
+from engine.operations.review import Action, allowed_actions
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES
 from engine.providers.pricing import PricingTable, load_pricing
 from engine.states import (
     ACTIVE_ARTICLE,
     FINISHED_ARTICLE,
-    STOPPED_ARTICLE,
     ArticleStatus,
     JobOutcome,
+    ReviewStatus,
 )
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
-__all__ = ["ACTIVE", "ArticleStatus", "JobOutcome", "CONCURRENT_STAGES", "FINISHED", "RETRYABLE", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
+__all__ = ["ACTIVE", "Action", "ArticleStatus", "JobOutcome", "CONCURRENT_STAGES", "FINISHED", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
            "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
            "StageAttempt"]
 
 # Article statuses as the screen groups them (engine/states.py).
 ACTIVE = tuple(s.value for s in ArticleStatus if s in ACTIVE_ARTICLE)
 FINISHED = tuple(s.value for s in ArticleStatus if s in FINISHED_ARTICLE)
-RETRYABLE = tuple(s.value for s in ArticleStatus if s in STOPPED_ARTICLE)
 # The queue shows unreviewed articles of this many recent batches, plus every article
 # still waiting or running whatever its batch; reviewed ones belong to the Review screen.
 RECENT_BATCHES = 10
@@ -75,6 +75,12 @@ class QueueRow:
     batch_id: str | None
     error_log: str | None
     read_at: float = 0.0            # time.monotonic() when the query that read it began
+    review_status: str = ReviewStatus.PENDING_REVIEW   # the queue lists unreviewed articles
+
+    @property
+    def actions(self) -> frozenset[Action]:
+        """What the editor may do with it now (engine.operations.review.allowed_actions)."""
+        return allowed_actions(self)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ def _row(data: dict[str, Any], read_at: float) -> QueueRow:
         tokens=(data["tokens_in"] or 0) + (data["tokens_out"] or 0), cost_usd=data["cost_usd"] or 0.0,
         retry_count=data["retry_count"] or 0, started_at=_when(data["started_at"]),
         finished_at=_when(data["finished_at"]), batch_id=data["batch_id"], error_log=data["error_log"],
-        read_at=read_at)
+        read_at=read_at, review_status=data["review_status"])
 
 
 def _retry_line(retry: Any) -> str:

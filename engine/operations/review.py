@@ -1,9 +1,10 @@
 """Review operations: approve, reject, send back, edit and re-check, publish; and what an article allows.
 
 `allowed_actions` answers what an article may still become or have done to it,
-from engine/states.py's review table: the Review screen enables its buttons
-from it rather than keeping a copy of the rules, and the operations below
-refuse the same things (engine.review raises ReviewError, an EditorError).
+from engine/states.py's tables: the Review and Queue screens enable their
+buttons from it rather than keeping a copy of the rules, and the operations
+refuse the same things (engine.review raises ReviewError, engine.operations.
+generation RunError; both are EditorErrors).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from engine.execution.tasks import run_quality_checks
 from engine.profiles import ProfileStore
 from engine.review import publish as publish_article
 from engine.review import save_edit, set_review_status
-from engine.states import ArticleStatus, ReviewStatus, can_move_review
+from engine.states import (
+    ACTIVE_ARTICLE,
+    STOPPED_ARTICLE,
+    ArticleStatus,
+    ReviewStatus,
+    can_move_review,
+)
 from engine.store.db import Database
 
 
@@ -29,6 +36,9 @@ class Action(StrEnum):
     REGENERATE = "regenerate"
     PUBLISH = "publish"
     EXPORT = "export"
+    CANCEL = "cancel"
+    RETRY = "retry"                 # from the stage where it stopped (the Queue screen)
+    RAISE_PRIORITY = "raise_priority"
 
 
 # The review status each decision moves an article to.
@@ -56,10 +66,16 @@ def allowed_actions(article: ArticleState) -> frozenset[Action]:
     Only a completed article is reviewed, edited, regenerated or exported. A
     decision is offered when it changes the review status (approving an approved
     article again is allowed by the engine but offered nowhere); publishing needs
-    an approved article; a published one can only be exported.
+    an approved article; a published one can only be exported. A waiting or
+    running article may be cancelled, a waiting one moved up the queue, and a
+    failed or cancelled one retried. (Whether a job is still open is known only
+    to the database: retry and regenerate check it again when asked.)
     """
-    if article.status != ArticleStatus.COMPLETED:
-        return frozenset()
+    if article.status in ACTIVE_ARTICLE:
+        return frozenset({Action.CANCEL, *((Action.RAISE_PRIORITY,) if article.status == ArticleStatus.QUEUED
+                                           else ())})
+    if article.status in STOPPED_ARTICLE:
+        return frozenset() if article.review_status == ReviewStatus.PUBLISHED else frozenset({Action.RETRY})
     current = article.review_status
     allowed = {Action.EXPORT}
     allowed |= {action for action, target in DECISIONS.items() if target != current and can_move_review(current, target)}

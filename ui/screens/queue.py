@@ -31,9 +31,7 @@ from PySide6.QtWidgets import (
 from app.background import LatestRequest
 from app.engine_bridge import EngineBridge
 from app.services.queue import (
-    ACTIVE,
-    RETRYABLE,
-    ArticleStatus,
+    Action,
     CancelResult,
     GenerationPlan,
     GenerationResult,
@@ -223,17 +221,17 @@ class QueueScreen(QWidget):
         self._service.plan_generation(success=self._on_plan, failure=lambda _error: self._show_waiting(self._waiting))
 
     def cancel_selected(self) -> None:
-        ids = [row.id for row in self._selected() if row.status in ACTIVE]
+        ids = [row.id for row in self._selected() if Action.CANCEL in row.actions]
         if ids:
             self._service.cancel(ids, success=self._cancelled)
 
     def retry_selected(self) -> None:
-        ids = [row.id for row in self._selected() if row.status in RETRYABLE]
+        ids = [row.id for row in self._selected() if Action.RETRY in row.actions]
         if ids:
             self._service.retry(ids, success=self._retried)
 
     def raise_priority_selected(self) -> None:
-        ids = [row.id for row in self._selected() if row.status == ArticleStatus.QUEUED]
+        ids = [row.id for row in self._selected() if Action.RAISE_PRIORITY in row.actions]
         if ids:
             self._service.raise_priority(ids, success=self._raised)
 
@@ -493,10 +491,11 @@ class QueueScreen(QWidget):
         self.stage_log.show_article(rows[0] if len(rows) == 1 else None, len(rows))
 
     def _update_actions(self) -> None:
-        statuses = {row.status for row in self._selected()}
-        self.cancel_action.setEnabled(bool(statuses & set(ACTIVE)))
-        self.retry_action.setEnabled(bool(statuses & set(RETRYABLE)))
-        self.priority_action.setEnabled(ArticleStatus.QUEUED in statuses)
+        # The engine says what each article allows (engine.operations.review.allowed_actions).
+        allowed = frozenset().union(*(row.actions for row in self._selected()))
+        self.cancel_action.setEnabled(Action.CANCEL in allowed)
+        self.retry_action.setEnabled(Action.RETRY in allowed)
+        self.priority_action.setEnabled(Action.RAISE_PRIORITY in allowed)
         rows = self.model.rowCount()
         self.summary_label.setText("Loading…" if self._loading and not rows else plural(rows, "article"))
 
