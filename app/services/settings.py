@@ -41,13 +41,14 @@ from engine.providers.settings import DEFAULT_MODELS, PROVIDER_NAMES, ProviderSe
 from engine.quality.overall import QualityGates
 
 # The engine's names and defaults the screen shows, so that ui/ depends on this service only.
-__all__ = ["API_KEY_ENV_VARS", "DEFAULT_MODELS", "GATE_FIELDS", "MACHINE_FIELDS", "PROVIDER_NAMES", "TUNING_FIELDS",
+__all__ = ["API_KEY_ENV_VARS", "DEFAULT_MODELS", "GATE_DEFAULTS", "GATE_FIELDS", "MACHINE_FIELDS", "PROVIDER_NAMES", "TUNING_FIELDS",
            "ConnectionVerdict", "KeyStatus", "ProfileData", "ProfileResult", "SaveResult", "SettingsDraft",
            "SettingsService", "SettingsSnapshot"]
 
 log = logging.getLogger("copydesk.app")
 
 GATE_FIELDS = tuple(f.name for f in dataclasses.fields(QualityGates))
+GATE_DEFAULTS = dataclasses.asdict(QualityGates())     # what a profile without its own gates is checked against
 MACHINE_FIELDS = ("workers", "slots", "soft_time_limit_s", "hard_time_limit_s", "generate_retries",
                   "generate_retry_delay_s", "stage_retries", "stage_retry_delay_s")
 TUNING_FIELDS = ("request_timeout_s", "max_attempts")

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from app.services.settings import (
     API_KEY_ENV_VARS,
     DEFAULT_MODELS,
+    GATE_DEFAULTS,
     GATE_FIELDS,
     ConnectionVerdict,
     ProfileData,
@@ -68,8 +69,6 @@ GATE_LABELS = {"bias_max": ("Bias score at most", "Higher is more biased."),
                "overall_min": ("Overall score at least", ""),
                "originality_min": ("Originality at least", "Stops a draft that mostly repeats its sources "
                                    "word for word; 0 switches the gate off.")}
-GATE_DEFAULTS = {"bias_max": 20.0, "fact_check_min": 80.0, "perspective_min": 60.0, "min_perspectives": 2,
-                 "overall_min": 70.0, "originality_min": 40.0}
 # Who runs the checking stages: (choice, label). "compatible" is the openai provider with a server URL.
 CHECKERS = (("same", "Same as generation"), ("offline", "Offline rules (no model)"), ("openai", "OpenAI"),
             ("anthropic", "Anthropic"),
