@@ -60,7 +60,8 @@ HAND_WEIGHT = 20.0
 HAND_FLOOR = 0.938  # the hand-written dev claims' verdict accuracy before this model (bench/quality_eval.py)
 FEATURES = ("coverage", "coverage_exact", "coverage_window", "coverage_source", "missing_terms",
             "missing_idf_max", "missing_rarity_max", "missing_rare", "off_window_rarity_max", "missing_names",
-            "figures_elsewhere", "figures_confirmed", "claim_terms")
+            "figures_elsewhere", "figures_confirmed", "claim_terms", "bigrams_window", "longest_run",
+            "missing_idf_sum")
 
 
 def sources_of(item: dict[str, Any]) -> list[SourceDoc]:

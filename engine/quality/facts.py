@@ -69,6 +69,11 @@ SOURCE_RELATED = 0.35  # ... unless the sources as a whole cover this much of it
 COVERAGE_POLARITY = 0.5  # a passage this close that says the opposite is a contradiction
 ENTITY_SWAP_COVERAGE = 0.75  # coverage of the rest of the claim before a different name counts as a swap
 _SWAP_RARITY = 0.45  # how uncommon both words of a one-word swap must be (engine.quality.lexical.rarity)
+_PERIODS = frozenset("quarter quarters half year years month months week weeks day days time round phase stage".split())
+_MEASURES = frozenset(stem(w) for w in (_PERIODS | set(
+    "hours minutes seconds times miles kilometres kilometers metres meters feet inches pounds tons points goals "
+    "runs votes percent dollars".split())))
+_TALLY_WORDS = frozenset("two three four five six seven eight nine ten".split())
 _MIN_CLAIM_WORDS = 4
 _MOSTLY_QUOTED = 0.6
 _CANDIDATES = 5
@@ -327,7 +332,7 @@ def figure_check(claim: str, passage: Passage, index: EvidenceIndex) -> tuple[Ve
         if other is not None:
             return "contradicted", f"The claim says {q.text.strip()}; {passage.source_label} says {other.text.strip()}."
     anywhere = index.all_quantities()
-    missing = [q for q in unconfirmed if not any(q.same_value(w) for w in anywhere)]
+    missing = [q for q in unconfirmed if not any(q.same_value(w) for w in anywhere) and not _tally(q)]
     if missing:
         return "unverifiable", (f"{passage.source_label} covers this but no source gives "
                                 f"{', '.join(q.text.strip() for q in missing)}.")
@@ -338,13 +343,25 @@ def _unstated_emphasis(words: list[Token], claim_text: str, window: TermMatcher)
     """A superlative, an ordinal or a cause the passage and its neighbours do not
     state ("the city's largest employer", "the third this year", "caused by"):
     such a claim needs its source to say so, however much else matches."""
-    for word in words:
+    for i, word in enumerate(words):
+        following = words[i + 1].norm if i + 1 < len(words) else ""
+        if word.norm in _RANKING and (following in _PERIODS or following in _TALLY_WORDS or following[:1].isdigit()):
+            continue  # "the first quarter", "the second half", "the first three months": a period, not a rank
         if (_SUPERLATIVE.fullmatch(word.norm) or word.norm in _RANKING) and not window.soft(stem(word.norm)):
             return f"\u201c{word.text}\u201d"
     cause = _CAUSAL.search(claim_text)
     if cause and not any(window.soft(stem(w.norm)) for w in tokenize(cause.group()) if w.norm not in STOPWORDS):
         return f"\u201c{cause.group()}\u201d"
     return None
+
+
+def _tally(quantity: Quantity) -> bool:
+    """A small count of things spelled out ("two friends", "three products"): a
+    summary often counts what its source lists without giving the number, so
+    only a different figure for the same thing contradicts it. A duration or
+    a measure ("five years", "three miles") is a figure like any other."""
+    return (quantity.kind == "count" and quantity.text.strip().lower() in _TALLY_WORDS
+            and quantity.unit not in _MEASURES)
 
 
 def _same_measure(claim_q: Quantity, passage_q: Quantity, claim_terms: set[str], passage: Passage) -> bool:
@@ -453,7 +470,45 @@ def claim_features(claim_text: str, passage: Passage, coverage: float, index: Ev
                                        and any(q.same_value(w) for w in anywhere))),
         "figures_confirmed": float(sum(1 for q in quantities if any(q.same_value(w) for w in in_window))),
         "claim_terms": float(len(terms)),
+        "bigrams_window": _bigram_share(content_terms(words), index.neighbours(passage)),
+        "longest_run": _longest_run([w.norm for w in words], passage, index),
+        "missing_idf_sum": sum(index.idf(t) / unseen for t in missing),
     }
+
+
+def _bigram_share(claim_terms: list[str], window: list[Passage]) -> float:
+    """How much of the claim's wording runs as in the passage and its neighbours:
+    the share of its pairs of neighbouring content terms that stand together (at
+    most one term apart, in order) there. A near-extractive summary sentence
+    keeps them; one that joins words from different statements does not."""
+    pairs = list(zip(claim_terms, claim_terms[1:], strict=False))
+    if not pairs:
+        return 1.0
+    together: set[tuple[str, str]] = set()
+    for p in window:
+        terms = p.terms
+        for i, term in enumerate(terms):
+            together.update((term, later) for later in terms[i + 1:i + 3])
+    return sum(pair in together for pair in pairs) / len(pairs)
+
+
+def _longest_run(claim_norms: list[str], passage: Passage, index: EvidenceIndex) -> float:
+    """The longest stretch of the claim's words found word for word in the
+    passage or its neighbours, as a share of the claim's words."""
+    if not claim_norms:
+        return 0.0
+    best = 0
+    for p in index.neighbours(passage):
+        theirs = [w.norm for w in tokenize(p.text)]
+        previous = [0] * (len(theirs) + 1)
+        for mine in claim_norms:
+            current = [0] * (len(theirs) + 1)
+            for j, word in enumerate(theirs):
+                if word == mine:
+                    current[j + 1] = previous[j] + 1
+                    best = max(best, current[j + 1])
+            previous = current
+    return best / len(claim_norms)
 
 
 def rule_verdict(claim_text: str, passage: Passage, coverage: float, index: EvidenceIndex

@@ -216,6 +216,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
         number = m.group(1)
         if number.lower() in {"one"} and not m.group(2):
             continue  # "one of the", "one by one": rarely a checkable count
+        if m.start() >= 2 and text[m.start() - 1] == "-" and text[m.start() - 2].isalpha():
+            continue  # part of a name: "COVID-19", "F-16"
         unit = stem(m.group(2).lower()) if m.group(2) else _unit_after(text, m.end())
         add("count", parse_number(number), m.start(), m.end(), unit)
     found.sort(key=lambda q: q.start)

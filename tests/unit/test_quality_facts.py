@@ -167,3 +167,25 @@ def test_a_superlative_or_cause_needs_its_source_to_say_so() -> None:
     assert one("Delmar Foods is the largest employer at its Riverside plant.", source).verdict == "unverifiable"
     fire = "The fire started in a second-floor kitchen at about 3:40 a.m."
     assert one("The fire was caused by an unattended stove in the kitchen.", fire).verdict == "unverifiable"
+
+
+def test_a_number_inside_a_name_is_no_figure() -> None:
+    assert extract_quantities("the impact of COVID-19 on F-16 orders") == ()
+    assert one("There is still uncertainty because of the impact of COVID-19.",
+               "Conditions remain uncertain because of the impact of COVID.").verdict == "supported"
+
+
+def test_a_small_spelled_out_tally_of_listed_things_is_not_a_missing_figure() -> None:
+    source = "Steve and Carly plan to meet up for a drink at Kings over the weekend."
+    assert one("Two friends, Steve and Carly, plan to meet for a drink at Kings over the weekend.",
+               source).verdict == "supported"
+    # A different figure for the same thing is still a contradiction, and a duration still a figure.
+    assert one("Three friends met for a drink.", "Two friends met for a drink.").verdict == "contradicted"
+    assert one("She trained for five years.", "She trained for years.").verdict != "supported"
+
+
+def test_an_ordinal_before_a_period_is_not_a_ranking() -> None:
+    source = "Revenue for the quarter reached $3.5 billion, the company said."
+    assert one("Revenue for the first quarter reached $3.5 billion.", source).verdict == "supported"
+    assert one("It was the first company to reach revenue of $3.5 billion for the quarter.",
+               source).verdict == "unverifiable"
