@@ -62,6 +62,14 @@ class JobOutcome(StrEnum):
     RETRYING = "retrying"
 
 
+class StageStatus(StrEnum):
+    """How one attempt of a pipeline stage ended (a workflow-log row)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class Verdict(StrEnum):
     SUPPORTED = "supported"
     CONTRADICTED = "contradicted"
