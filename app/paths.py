@@ -14,12 +14,14 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.errors import EditorError
+
 APP_NAME = "Copydesk"
 ENV_HOME = "COPYDESK_HOME"
 ENV_DATABASE_URL = "COPYDESK_DATABASE_URL"
 
 
-class HomeError(OSError):
+class HomeError(EditorError, OSError):
     """The data home cannot be used (a file, under /proc, not creatable); str() is one line."""
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from app.cli import CommandError, console, json_option, opened, print_json, reco
 from app.cli.progress import ConsoleSink
 from app.cli.tables import Column, print_table
 from app.context import AppContext, default_editor
-from engine.articles import ArticleError, article_detail, list_articles
+from engine.articles import article_detail, list_articles
 from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
 from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
 from engine.providers import make_provider
@@ -201,10 +201,7 @@ def _retry(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     with opened(args) as context:
-        try:
-            rows = list_articles(context.db, status=args.status, review_status=args.review_status)
-        except ArticleError as error:
-            raise CommandError(str(error)) from None
+        rows = list_articles(context.db, status=args.status, review_status=args.review_status)
     if args.json:
         print_json(rows)
         return 0
@@ -234,10 +231,7 @@ def _show(args: argparse.Namespace) -> int:
     from engine.quality.presentation import checker_text
 
     with opened(args) as context:
-        try:
-            data = article_detail(context.db, args.article_id)
-        except ArticleError as error:
-            raise CommandError(str(error)) from None
+        data = article_detail(context.db, args.article_id)
     if args.json:
         print_json(data)
         return 0

@@ -12,7 +12,6 @@ from engine.keywords import (
     ImportFileError,
     ImportReport,
     KeywordBook,
-    KeywordError,
     SourceInput,
 )
 from engine.operations import keywords as keyword_operations
@@ -92,11 +91,8 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     with opened(args) as context:
-        try:
-            report = KeywordBook(context.db).add(args.texts, priority=args.priority, source=args.source,
-                                                 notes=args.notes)
-        except KeywordError as error:
-            raise CommandError(str(error)) from None
+        report = KeywordBook(context.db).add(args.texts, priority=args.priority, source=args.source,
+                                             notes=args.notes)
     print_import_report(report, args.json)
     return 1 if report.rejected and not report.added else 0
 
@@ -164,22 +160,16 @@ def _reject(args: argparse.Namespace) -> int:
 
 def _source_add(args: argparse.Namespace) -> int:
     # Here, not at the top: urllib.request costs every other keywords command 25 ms.
-    from engine.source_material import SourceMaterialError, source_from_file, source_from_url
+    from engine.source_material import source_from_file, source_from_url
 
-    try:
-        if args.url:
-            material = source_from_url(args.url, title=args.title)
-        elif args.file:
-            material = source_from_file(args.file, title=args.title)
-        else:
-            material = SourceInput(title=args.title or args.text.strip()[:60], text=args.text.strip())
-    except SourceMaterialError as error:
-        raise CommandError(str(error)) from None
+    if args.url:
+        material = source_from_url(args.url, title=args.title)
+    elif args.file:
+        material = source_from_file(args.file, title=args.title)
+    else:
+        material = SourceInput(title=args.title or args.text.strip()[:60], text=args.text.strip())
     with opened(args) as context:
-        try:
-            source_id = KeywordBook(context.db).add_source(args.id, material)
-        except KeywordError as error:
-            raise CommandError(str(error)) from None
+        source_id = KeywordBook(context.db).add_source(args.id, material)
     if args.json:
         print_json({"id": source_id, "keyword_id": args.id, "title": material.title, "url": material.url,
                     "chars": len(material.text)})

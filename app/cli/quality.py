@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.articles import checked_by_lines, checker_options, run_overrides
-from engine.articles import ArticleError, article_detail
+from engine.articles import article_detail
 from engine.files import FileReadError, decode_text, read_capped
 from engine.providers import make_provider
-from engine.providers.base import ProviderError
 from engine.providers.settings import PROVIDER_NAMES
 from engine.quality.presentation import checker_text, claim_next_step, score_checkers
 from engine.quality.types import SourceDoc
 from engine.review import EXPORT_FORMATS, write_export
-from engine.source_material import SourceMaterialError, source_from_file
+from engine.source_material import source_from_file
 from engine.store.models import AIArticle, AIGenerationConfig
 
 MAX_ANALYZE_BYTES = 2_000_000
@@ -70,15 +69,12 @@ async def _checked(request: Any) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from engine.pipeline.persist import RunError, load_check_request, store_scores
+    from engine.pipeline.persist import load_check_request, store_scores
 
     with opened(args) as context:
-        try:
-            with context.db.read() as session:
-                request = load_check_request(session, args.article_id, run_overrides(args))
-            final = asyncio.run(_checked(request))
-        except (RunError, ProviderError) as error:
-            raise CommandError(str(error)) from None
+        with context.db.read() as session:
+            request = load_check_request(session, args.article_id, run_overrides(args))
+        final = asyncio.run(_checked(request))
         with context.db.write() as session:
             article = session.get(AIArticle, args.article_id)
             assert article is not None
@@ -109,26 +105,20 @@ def _analyze(args: argparse.Namespace) -> int:
         raise CommandError(f"{error}; analyze one article at a time" if "limit" in str(error) else str(error)) from None
     if not text.strip():
         raise CommandError(f"{args.file} is empty")
-    try:
-        sources = tuple(SourceDoc(label=f"S{n}", title=m.title, text=m.text)
-                        for n, m in enumerate((source_from_file(p) for p in args.source), start=1))
-    except SourceMaterialError as error:
-        raise CommandError(str(error)) from None
+    sources = tuple(SourceDoc(label=f"S{n}", title=m.title, text=m.text)
+                    for n, m in enumerate((source_from_file(p) for p in args.source), start=1))
     overrides = run_overrides(args)
     asked_for_checker = any(k.startswith("checker_") for k in overrides) or any(
         os.environ.get(f"COPYDESK_CHECKER_{name}") for name in ("PROVIDER", "MODEL", "BASE_URL", "PROTOCOL"))
-    try:
-        with opened(args) as context, context.db.read() as session:
-            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-            assert config is not None
-            profile, settings = provider_settings(profile_of(config), overrides)
-            checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
-        if not args.provider:
-            settings = None   # editors' copy is checked offline unless they ask for a model or a checker
-        request = CheckRequest(0, text, sources, (), profile, settings, checker)
-        final = asyncio.run(_checked(request))
-    except ProviderError as error:
-        raise CommandError(str(error)) from None
+    with opened(args) as context, context.db.read() as session:
+        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
+        assert config is not None
+        profile, settings = provider_settings(profile_of(config), overrides)
+        checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
+    if not args.provider:
+        settings = None   # editors' copy is checked offline unless they ask for a model or a checker
+    request = CheckRequest(0, text, sources, (), profile, settings, checker)
+    final = asyncio.run(_checked(request))
     findings = final.fact.findings + final.bias.findings + final.perspective.findings + final.originality.findings
     report = {
         "file": str(args.file), "sources": [{"label": s.label, "title": s.title} for s in sources],
@@ -149,8 +139,6 @@ def _export(args: argparse.Namespace) -> int:
     with opened(args) as context:
         try:
             path = write_export(context.db, args.article_id, args.format, args.out or context.home.exports_dir)
-        except ArticleError as error:
-            raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"cannot write the export: {error.strerror or error}") from None
     console().print(str(path), markup=False)
