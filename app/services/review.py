@@ -245,9 +245,9 @@ def _tooltip(title: str, explanation: str | None, *, evidence: str | None = None
 
 
 def _claim_highlight(claim: ClaimRow, start: int, end: int) -> Highlight | None:
-    if claim.effective_verdict == "supported":
+    if claim.effective_verdict == Verdict.SUPPORTED:
         return None
-    kind = CONTRADICTED if claim.effective_verdict == "contradicted" else UNVERIFIABLE
+    kind = CONTRADICTED if claim.effective_verdict == Verdict.CONTRADICTED else UNVERIFIABLE
     editor = f"Verdict set by {claim.override_by} on {claim.override_at} (the checker said {claim.verdict})." \
         if claim.overridden else f"Checked by {claim.checked_by}."
     return Highlight(kind, claim.text, start, end, _tooltip(KIND_LABELS[kind], claim.reason, evidence=claim.evidence,

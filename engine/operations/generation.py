@@ -8,7 +8,9 @@ no article yet. A keyword whose only articles were cancelled counts as waiting
 (the editor stopped that run, nothing of it is kept for review); a failed
 article still counts as the keyword's article, because "Retry" resumes it from
 its failed stage with the work already done. So running it twice queues each
-keyword once.
+keyword once. `waiting_keyword_ids` is that list (the GUI's "Generate approved
+(N)" counts it); the CLI asks `require_waiting_keywords`, which says why none
+waits, and the GUI `generate_within_budget`, which also applies a cost cap.
 
 What may run again (retry from a stage, regenerate): never a published article,
 and never one with a pipeline job still waiting or running (two runs would
@@ -80,12 +82,6 @@ def require_waiting_keywords(db: Database) -> list[int]:
         raise NothingToGenerate(f"every approved keyword ({approved:,}) already has an article; retry a failed "
                                 "one with `copydesk retry`, or name keywords with --keyword")
     raise NothingToGenerate("no approved keywords to generate; approve some with `copydesk keywords approve`")
-
-
-def generate_approved(db: Database, settings: EngineSettings, *,
-                      overrides: dict[str, str] | None = None) -> BatchResult:
-    """Queue an article for every approved keyword still waiting for one; NothingToGenerate when none is."""
-    return generate(db, require_waiting_keywords(db), settings, overrides=overrides)
 
 
 @dataclass(frozen=True)
