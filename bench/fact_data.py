@@ -9,6 +9,10 @@ never loaded here.
   domain: the model and thresholds are fitted on the "dev" domains only; the "test" domains are held out.
   Since SummEdits pairs every edited summary with its unedited original, the training script can tell
   which sentence an edit touched (bench/train_fact_model.py).
+- Falke et al. 2019's Rank19 pairs as DAE ships them (tagoyal/dae-factuality, resources/summary_pairs.json):
+  373 CNN/DM article sentences, each with a correct and an incorrect model-summary sentence that crowd
+  workers judged against it (lower-cased, as released). The annotations are CC BY-SA 4.0 (Falke et al.);
+  the repository states no licence of its own. The one news set the model is fitted on ("dev").
 - AggreFact (Liyan06/AggreFact, Tang et al. 2023), the two per-dataset files with documents that fit the
   snapshot: data/error_type_mapping/CLIFF_error_types.csv (CLIFF, Cao & Wang 2021: 150 CNN/DM + 150 XSum
   model summaries per cut) and Goyal21_error_types.csv (Goyal & Durrett 2021: 50 XSum per cut; its 50 CNN/DM rows have 2 consistent
@@ -45,6 +49,8 @@ SUMMEDITS_REPO = "salesforce/factualNLG"
 SUMMEDITS_COMMIT = "0da1dfa62c783218d26208c1796d3a2605bec745"
 SUMMEDITS_DEV = ("samsum", "ectsum", "podcast", "sales_email")
 SUMMEDITS_TEST = ("qmsumm", "sales_call", "scitldr")
+FALKE_REPO = "tagoyal/dae-factuality"
+FALKE_COMMIT = "e191ecacf3878b580ecbeb56ca9bcf20e1ed9426"
 AGGREFACT_REPO = "Liyan06/AggreFact"
 AGGREFACT_COMMIT = "f0654b245232cd724d5caa5db4950abfb12d795e"
 AGGREFACT_FILES = {"cliff": "CLIFF_error_types.csv", "goyal21": "Goyal21_error_types.csv"}
@@ -78,6 +84,14 @@ def _wice(dataset: Dataset) -> Iterator[Item]:
             "sources": [{"title": "cited web page", "text": " ".join(row["evidence"])}],
             "label": "consistent" if row["label"] == "supported" else "inconsistent",
         }
+
+
+def _falke(dataset: Dataset) -> Iterator[Item]:
+    for i, row in enumerate(json.loads(dataset.read())):
+        source = [{"title": "CNN/DM article sentence", "text": row["article_sent"]}]
+        for label, key in (("consistent", "correct_sent"), ("inconsistent", "incorrect_sent")):
+            yield {"id": f"falke-{i}-{label}", "text": row[key], "claims": [row[key]], "sources": source,
+                   "label": label}
 
 
 def _aggrefact(dataset: Dataset) -> Iterator[Item]:
@@ -115,6 +129,11 @@ def _summedits_set(domain: str, split: str) -> Dataset:
 DATASETS: list[Dataset] = [
     *(_summedits_set(domain, "dev") for domain in SUMMEDITS_DEV),
     *(_summedits_set(domain, "test") for domain in SUMMEDITS_TEST),
+    Dataset(
+        name="falke-rank19", task="grounded", repo=FALKE_REPO, commit=FALKE_COMMIT,
+        path="resources/summary_pairs.json", licence="CC BY-SA 4.0 (Falke et al. 2019 annotations)", split="dev",
+        load=_falke, note="CNN/DM summary sentences, a correct and an incorrect one per article sentence",
+    ),
     *(_aggrefact_set(origin_set, origin) for origin_set, origin in
       (("cliff", "cnndm"), ("cliff", "xsum"), ("goyal21", "xsum"))),
     Dataset(

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 from engine.quality.fact_model import fact_model
 from engine.quality.lexical import TermMatcher, antonym_hit, lexicon
-from engine.quality.numbers import Quantity, extract_quantities
+from engine.quality.numbers import MEASURES, Quantity, extract_quantities
 from engine.quality.retrieval import EvidenceIndex, Passage
 from engine.quality.text import (
     STOPWORDS,
@@ -70,9 +70,7 @@ COVERAGE_POLARITY = 0.5  # a passage this close that says the opposite is a cont
 ENTITY_SWAP_COVERAGE = 0.75  # coverage of the rest of the claim before a different name counts as a swap
 _SWAP_RARITY = 0.45  # how uncommon both words of a one-word swap must be (engine.quality.lexical.rarity)
 _PERIODS = frozenset("quarter quarters half year years month months week weeks day days time round phase stage".split())
-_MEASURES = frozenset(stem(w) for w in (_PERIODS | set(
-    "hours minutes seconds times miles kilometres kilometers metres meters feet inches pounds tons points goals "
-    "runs votes percent dollars".split())))
+_MEASURES = MEASURES | {stem(w) for w in "quarter half round phase stage point goal run vote dollar".split()}
 _TALLY_WORDS = frozenset("two three four five six seven eight nine ten".split())
 _MIN_CLAIM_WORDS = 4
 _MOSTLY_QUOTED = 0.6
