@@ -2,6 +2,12 @@
 
 The CLI's console sink and the GUI's Qt bridge both receive these through an
 `EventSink`; worker processes send them to the dispatcher over a channel.
+After each commit that changes an article, the single writer emits
+`ArticleUpdated` with the committed row as a frozen `ArticleView`.
+
+Statuses (engine.states): a stage ends completed | failed | cancelled; a job
+ends completed | failed | cancelled | retrying (JobOutcome); an article is
+queued | generating | completed | failed | cancelled (ArticleStatus).
 """
 
 from __future__ import annotations
@@ -78,7 +84,38 @@ class QueueSummary:
     paused: bool = False
 
 
-Event = JobStarted | StageStarted | StageProgress | StageFinished | JobFinished | QueueSummary
+@dataclass(frozen=True)
+class ArticleView:
+    """An article row as committed: what a queue or review list shows of it."""
+
+    id: int
+    keyword: str
+    status: str                     # engine.states.ArticleStatus
+    current_stage: str | None
+    stage_index: int                # the stage k of `stage_count` last recorded (0 before the first)
+    stage_count: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    error: str | None               # the newest line of the article's error log
+    retry_count: int
+    overall_quality_score: float | None = None   # scores: None until a check has run
+    bias_score: float | None = None
+    fact_check_score: float | None = None
+    perspective_balance_score: float | None = None
+    originality_score: float | None = None
+    quality_passed: bool | None = None
+
+
+@dataclass(frozen=True)
+class ArticleUpdated:
+    """The single writer committed a change to this article."""
+
+    article: ArticleView
+
+
+Event = (JobStarted | StageStarted | StageProgress | StageFinished | JobFinished | QueueSummary
+         | ArticleUpdated)
 
 
 class EventSink(Protocol):

@@ -8,6 +8,11 @@ on. It also enforces the limits (soft in the worker, hard here), recycles
 workers, isolates jobs that crash their worker, and hands work back on
 shutdown.
 
+It is the loop only: what to decide lives in engine.execution.policies (crash
+blame, retries, time limits, the table of periodic duties), every job and
+article status change in engine.execution.jobs.JobManager, and after each
+commit it emits ArticleUpdated for the articles that commit changed.
+
 If the database becomes unusable under it (the file deleted, replaced,
 damaged or read-only) it kills its workers and stops without writing
 anything more; `fatal` says why, in one line, for whoever started it.
@@ -20,16 +25,15 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-
 from engine.events import (
+    ArticleUpdated,
     EventSink,
     JobFinished,
     JobStarted,
@@ -38,7 +42,9 @@ from engine.events import (
     StageProgress,
     StageStarted,
 )
+from engine.execution.jobs import ClaimedJob, JobManager, article_views
 from engine.execution.messages import (
+    INTERRUPTED,
     Ack,
     CancelJob,
     ChecksFinished,
@@ -49,9 +55,20 @@ from engine.execution.messages import (
     WorkerReady,
     WorkerRetiring,
 )
+from engine.execution.policies import (
+    MONOTONIC,
+    Backoff,
+    Clock,
+    CrashBlame,
+    Duty,
+    FailureCause,
+    PeriodicDuties,
+    RetryPolicy,
+    Running,
+    TimeLimits,
+)
 from engine.execution.pool import LocalPool, WorkerHandle
 from engine.execution.queue import (
-    ClaimedJob,
     EngineLeaseHeld,
     JobQueue,
     acquire_engine_lease,
@@ -70,13 +87,12 @@ from engine.pipeline.persist import (
     latest_checkpoints,
     load_check_request,
     load_run_request,
-    mark_failed,
-    mark_generating,
     record_stages,
     store_scores,
 )
+from engine.states import IllegalTransition, JobOutcome
 from engine.store.db import Database, DatabaseError
-from engine.store.models import AIArticle, Job, utcnow
+from engine.store.models import AIArticle
 
 log = logging.getLogger("copydesk.engine")
 
@@ -85,7 +101,6 @@ CANCEL_CHECK_S = 0.25
 PAUSE_CHECK_S = 0.5
 SUMMARY_S = 1.0
 SHUTDOWN_GRACE_S = 30.0
-SUSPECT_AFTER_CRASHES = 2
 EMPTY_QUEUE_RECHECK_S = 0.25
 
 
@@ -103,7 +118,7 @@ class InFlight:
 class Dispatcher:
     def __init__(self, db: Database, settings: EngineSettings, *, sink: EventSink | None = None,
                  pricing_override: Path | None = None, log_file: Path | None = None,
-                 owner: str | None = None, poll_s: float = POLL_S) -> None:
+                 owner: str | None = None, poll_s: float = POLL_S, clock: Clock = MONOTONIC) -> None:
         self.db = db
         self.settings = settings
         self.sink = sink or NullSink()
@@ -112,9 +127,11 @@ class Dispatcher:
         self.queue = JobQueue(db)
         self.pool = LocalPool(settings.workers, settings.slots, settings.max_tasks_per_child,
                               pricing_override, log_file)
+        self.clock = clock
         self.inflight: dict[int, InFlight] = {}
-        self.crashes: dict[int, int] = {}         # job id -> crashes it was in flight for
-        self.suspects: set[int] = set()           # jobs that will run alone next time
+        self.blame = CrashBlame()                 # crashes per job, and the suspects that run alone
+        self.retries = RetryPolicy()
+        self.limits = TimeLimits(settings.soft_time_limit_s, settings.hard_time_limit_s)
         self.waiting_solo: list[ClaimedJob] = []
         self.stopping = False
         self._stop_requested = threading.Event()
@@ -122,7 +139,16 @@ class Dispatcher:
         self._shutdown_timeout = SHUTDOWN_GRACE_S
         self._thread: threading.Thread | None = None
         self._paused = False
-        self._last = {"cancel": 0.0, "pause": 0.0, "summary": 0.0, "renew": 0.0, "recover": 0.0, "empty": 0.0}
+        self._claim_backoff = Backoff(EMPTY_QUEUE_RECHECK_S, clock)
+        # What the loop does besides handling messages, in this order, each at its own pace.
+        self.duties = PeriodicDuties([
+            Duty("cancellations", lambda: CANCEL_CHECK_S, self._check_cancellations),
+            Duty("renew leases", lambda: self.settings.lease_s / 3, self._renew_leases),
+            Duty("recover expired jobs", lambda: self.settings.lease_s, self._recover),
+            Duty("read pause", lambda: PAUSE_CHECK_S, self._read_paused),
+            Duty("claim", lambda: 0.0, self._claim_and_place),
+            Duty("summary", lambda: SUMMARY_S, lambda: self.sink.emit(self.summary())),
+        ], clock)
         self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
         self.fatal: str | None = None             # why the engine stopped by itself, one line
         self.took_over_from: str | None = None    # the dead or expired holder whose lease we took
@@ -207,13 +233,21 @@ class Dispatcher:
 
     def _recover(self) -> None:
         recovered = self.queue.recover_expired() + self.queue.recover_orphans(self.owner)
-        with self.db.write() as session:
-            # Articles whose job is waiting again are queued, not generating.
-            waiting = select(Job.article_id).where(Job.status == "PENDING", Job.article_id.is_not(None))
-            session.execute(update(AIArticle).where(AIArticle.status == "generating", AIArticle.id.in_(waiting))
-                            .values(status="queued"))
+        with self._transaction() as jobs:
+            jobs.requeue_waiting_articles()
         if recovered:
             log.info("Put %d job(s) with expired leases back in the queue", len(recovered))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[JobManager]:
+        """One write transaction through the state owner; once it has committed, an
+        ArticleUpdated for every article it changed."""
+        with self.db.write() as session:
+            jobs = JobManager(session, self.owner)
+            yield jobs
+            views = jobs.views()
+        for view in views:
+            self.sink.emit(ArticleUpdated(view))
 
     # ------------------------------------------------------------------ the loop
 
@@ -221,26 +255,16 @@ class Dispatcher:
         self.db.ensure_same_file()
         self._process(self._receive(self.poll_s))
         self._check_workers()
-        now = time.monotonic()
-        self._enforce_hard_limit(now)
-        if now - self._last["cancel"] >= CANCEL_CHECK_S:
-            self._last["cancel"] = now
-            self._check_cancellations()
-        if now - self._last["renew"] >= self.settings.lease_s / 3:
-            self._last["renew"] = now
-            self._renew_leases()
-        if now - self._last["recover"] >= self.settings.lease_s:
-            self._last["recover"] = now
-            self._recover()
-        if now - self._last["pause"] >= PAUSE_CHECK_S:
-            self._last["pause"] = now
-            self._paused = self.queue.is_paused()
+        self._enforce_hard_limit(self.clock())
+        self.duties.run_due()
+
+    def _read_paused(self) -> None:
+        self._paused = self.queue.is_paused()
+
+    def _claim_and_place(self) -> None:
         if not self.stopping and not self._paused:
             self._place_suspects()
             self._claim()
-        if now - self._last["summary"] >= SUMMARY_S:
-            self._last["summary"] = now
-            self.sink.emit(self.summary())
 
     def _receive(self, timeout_s: float) -> list[tuple[WorkerHandle, Any]]:
         connections = self.pool.connections()
@@ -301,8 +325,8 @@ class Dispatcher:
         """Record the stages of live jobs (a cancelled job's are dropped) and acknowledge all."""
         kept = [c for _w, c in commits if (f := self.inflight.get(c.job_id)) is not None and not f.cancelled]
         if kept:
-            with self.db.write() as session:
-                record_stages(session, [commit.event for commit in kept])
+            with self._transaction() as jobs:
+                record_stages(jobs, [commit.event for commit in kept])
         for worker, commit in commits:
             worker.send(Ack(commit.job_id, commit.event.stage, commit.event.attempt))
         return {id(c) for c in kept}
@@ -313,8 +337,7 @@ class Dispatcher:
         if flight is not None:
             flight.worker.jobs.discard(job_id)
             flight.worker.solo = False
-            self.suspects.discard(job_id)
-            self.crashes.pop(job_id, None)
+            self.blame.forget(job_id)
         return flight
 
     def _job_finished(self, message: JobFinished) -> None:
@@ -322,93 +345,61 @@ class Dispatcher:
         if flight is None:
             return
         job = flight.job
-        if flight.cancelled or message.status == "cancelled":
-            self.sink.emit(dataclasses.replace(message, status="cancelled"))
+        if flight.cancelled or message.status == JobOutcome.CANCELLED:
+            self.sink.emit(dataclasses.replace(message, status=JobOutcome.CANCELLED))
             return
-        if message.status == "interrupted":
+        if message.status == INTERRUPTED:
             self._hand_back([job])
             return
-        if message.status == "completed":
-            with self.db.write() as session:
+        if message.status == JobOutcome.COMPLETED:
+            with self._transaction() as jobs:
                 # Cancelled since the last check: the job stays REVOKED and the article cancelled.
-                finished = self._finish_job(session, job.id, "SUCCESS",
-                                            result={"article_id": message.article_id, "status": "completed"})
+                finished = jobs.succeed(job.id, {"article_id": message.article_id, "status": JobOutcome.COMPLETED})
                 if finished:
-                    checkpoints, _ = latest_checkpoints(session, message.article_id)
-                    complete_article(session, message.article_id, checkpoints)
-            self.sink.emit(message if finished else dataclasses.replace(message, status="cancelled"))
+                    checkpoints, _ = latest_checkpoints(jobs.session, message.article_id)
+                    complete_article(jobs, message.article_id, checkpoints)
+            self.sink.emit(message if finished else dataclasses.replace(message, status=JobOutcome.CANCELLED))
             return
-        self._failed(job, message.error or "failed", message.article_id, message,
-                     retry=not flight.config_problem)
+        cause = FailureCause.CONFIG_PROBLEM if flight.config_problem else FailureCause.STAGE_FAILED
+        self._failed(job, message.error or "failed", cause, message.failed_stage)
 
-    def _failed(self, job: ClaimedJob, error: str, article_id: int | None, message: JobFinished | None,
-                *, retry: bool = True) -> None:
-        """A failed attempt: retry after the task's delay while its budget lasts, else FAILURE."""
-        with self.db.write() as session:
-            if retry and job.attempts <= job.max_retries:
-                requeued = session.execute(update(Job).where(*self._still_ours(job.id)).values(
-                    status="PENDING", lease_owner=None, lease_expires_at=None, traceback=error,
-                    not_before=utcnow() + timedelta(seconds=job.retry_delay_s))).rowcount
-                if not requeued:         # cancelled (or taken over) meanwhile: theirs to decide
-                    status = "cancelled"
-                elif article_id is not None:
-                    article = session.get(AIArticle, article_id)
-                    assert article is not None
-                    article.retry_count += 1
-                    article.status = "queued"
-                    note = f"attempt {job.attempts} failed: {error}; retrying in {job.retry_delay_s:g} s"
-                    article.error_log = f"{article.error_log}\n{note}" if article.error_log else note
-                if requeued:
-                    status = "retrying"
+    def _failed(self, job: ClaimedJob, error: str, cause: FailureCause, failed_stage: str | None = None) -> None:
+        """A failed attempt: retried after its delay while the policy allows, else FAILURE."""
+        decision = self.retries.decide(job, cause)
+        with self._transaction() as jobs:
+            if decision.retry:
+                # Cancelled (or taken over) meanwhile: theirs to decide.
+                status = JobOutcome.RETRYING if jobs.retry(job, error, decision.delay_s) else JobOutcome.CANCELLED
             else:
-                finished = self._finish_job(session, job.id, "FAILURE", traceback=error,
-                                            result={"article_id": article_id, "status": "failed", "error": error})
-                if finished and article_id is not None:
-                    mark_failed(session, article_id, error)
-                status = "failed" if finished else "cancelled"
-        self.sink.emit(JobFinished(job.id, article_id or 0, status, error,
-                                   message.failed_stage if message else None))
-
-    def _still_ours(self, job_id: int) -> tuple[Any, ...]:
-        """The job is running under our lease: neither revoked nor taken over by another engine."""
-        return Job.id == job_id, Job.status == "STARTED", Job.lease_owner == self.owner
-
-    def _finish_job(self, session: Any, job_id: int, status: str, *, result: dict | None = None,
-                    traceback: str | None = None) -> bool:
-        """End a job we hold; False if it was revoked (or taken over) meanwhile."""
-        return session.execute(update(Job).where(*self._still_ours(job_id)).values(
-            status=status, finished_at=utcnow(), lease_owner=None, lease_expires_at=None, result=result,
-            traceback=traceback)).rowcount > 0
+                status = JobOutcome.FAILED if jobs.fail(job, error) else JobOutcome.CANCELLED
+        self.sink.emit(JobFinished(job.id, job.article_id or 0, status, error, failed_stage))
 
     def _checks_finished(self, message: ChecksFinished) -> None:
         flight = self._landed(message.job_id)
         if flight is None or flight.cancelled:
             return
-        with self.db.write() as session:
+        with self._transaction() as jobs:
             # Revoked since the last check: the scores are not stored, the job stays REVOKED.
-            finished = session.scalar(select(Job.id).where(*self._still_ours(message.job_id))) is not None
+            finished = jobs.still_ours(message.job_id)
             if finished and message.output is not None:
-                article = session.get(AIArticle, message.article_id)
+                article = jobs.session.get(AIArticle, message.article_id)
                 assert article is not None
-                store_scores(session, article, out.Finalization.model_validate(message.output))
-                self._finish_job(session, message.job_id, "SUCCESS",
-                                 result={"article_id": message.article_id,
-                                         "overall_quality_score": article.overall_quality_score,
-                                         "quality_passed": article.quality_passed})
+                store_scores(jobs.session, article, out.Finalization.model_validate(message.output))
+                jobs.note(article.id)
+                jobs.succeed(message.job_id, {"article_id": message.article_id,
+                                              "overall_quality_score": article.overall_quality_score,
+                                              "quality_passed": article.quality_passed})
             elif finished:
-                self._finish_job(session, message.job_id, "FAILURE", traceback=message.error)
-        status = ("completed" if message.output is not None else "failed") if finished else "cancelled"
+                jobs.fail(flight.job, message.error or "failed")
+        status = ((JobOutcome.COMPLETED if message.output is not None else JobOutcome.FAILED) if finished
+                  else JobOutcome.CANCELLED)
         self.sink.emit(JobFinished(message.job_id, message.article_id, status, message.error))
 
     def _hand_back(self, jobs: list[ClaimedJob], *, count_attempt: bool = False) -> None:
         """Return jobs to PENDING (their articles resume from the last checkpoint)."""
-        if not jobs:
-            return
-        self.queue.release([j.id for j in jobs], count_attempt=count_attempt, owner=self.owner)
-        article_ids = [j.article_id for j in jobs if j.article_id is not None]
-        with self.db.write() as session:
-            session.execute(update(AIArticle).where(AIArticle.id.in_(article_ids),
-                                                    AIArticle.status == "generating").values(status="queued"))
+        if jobs:
+            with self._transaction() as manager:
+                manager.release([j.id for j in jobs], count_attempt=count_attempt, owner=self.owner)
 
     # ------------------------------------------------------------------ claiming and placing
 
@@ -420,13 +411,13 @@ class Dispatcher:
         workers = self._capacity()
         free = sum(max(0, self.settings.slots - len(w.jobs)) for w in workers)
         # An empty queue is asked again only every EMPTY_QUEUE_RECHECK_S, not on every tick.
-        if free <= 0 or time.monotonic() - self._last["empty"] < EMPTY_QUEUE_RECHECK_S:
+        if free <= 0 or not self._claim_backoff.ready():
             return
         claimed = self.queue.claim(self.owner, free, self.settings.lease_s)
         if len(claimed) < free:
-            self._last["empty"] = time.monotonic()
+            self._claim_backoff.found_empty()
         for job in claimed:
-            if job.id in self.suspects:
+            if self.blame.runs_alone(job.id):
                 self.waiting_solo.append(job)
                 continue
             target = min(self._capacity(), key=lambda w: len(w.jobs), default=None)
@@ -454,19 +445,14 @@ class Dispatcher:
                 self._run_batch(job)
                 return
             message = self._prepare(job)
-        except RunError as error:
-            with self.db.write() as session:
-                self._finish_job(session, job.id, "FAILURE", traceback=str(error),
-                                 result={"article_id": job.article_id, "status": "failed", "error": str(error)})
-                if job.article_id is not None and session.get(AIArticle, job.article_id) is not None:
-                    mark_failed(session, job.article_id, str(error))
-            self.sink.emit(JobFinished(job.id, job.article_id or 0, "failed", str(error)))
+        except (RunError, IllegalTransition) as error:
+            self._failed(job, str(error), FailureCause.UNRUNNABLE)
             return
         if not worker.send(message):
             self._hand_back([job])
             return
         worker.jobs.add(job.id)
-        self.inflight[job.id] = InFlight(job, worker, time.monotonic(), job.article_id)
+        self.inflight[job.id] = InFlight(job, worker, self.clock(), job.article_id)
 
     def _share_checker(self, checker: Any) -> Any:
         return None if checker is None else dataclasses.replace(checker, provider=self._share(checker.provider))
@@ -485,8 +471,9 @@ class Dispatcher:
         article_id = job.article_id
         if article_id is None:
             raise RunError(f"job #{job.id} ({job.kind}) names no article")
-        soft = self.settings.soft_time_limit_s
-        with self.db.write() as session:
+        soft = self.limits.soft_for(job)
+        with self._transaction() as jobs:
+            session = jobs.session
             if job.kind == "run_quality_checks":
                 check = load_check_request(session, article_id)
                 return RunJob(job.id, job.kind, soft,
@@ -496,7 +483,7 @@ class Dispatcher:
             # attempts, like generate_article's, resume after the last checkpoint.
             start = job.args.get("start_stage") if job.kind == "retry_article_stage" and job.attempts == 1 else None
             request = load_run_request(session, article_id, start, job.args.get("overrides"))
-            mark_generating(session, article_id, request.brief.profile)
+            jobs.start_article(article_id, request.brief.profile.provider, request.brief.profile.model)
         request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings),
                                       checker_settings=self._share_checker(request.checker_settings))
         return RunJob(job.id, job.kind, soft, run=request)
@@ -504,8 +491,8 @@ class Dispatcher:
     def _run_batch(self, job: ClaimedJob) -> None:
         result = batch_generate_articles(self.db, job.args.get("keyword_ids", []), self.settings,
                                          batch_id=job.batch_id, overrides=job.args.get("overrides"))
-        with self.db.write() as session:
-            self._finish_job(session, job.id, "SUCCESS", result=result.to_dict())
+        with self._transaction() as jobs:
+            jobs.succeed(job.id, result.to_dict())
 
     # ------------------------------------------------------------------ watching
 
@@ -529,47 +516,46 @@ class Dispatcher:
                 self.pool.spawn()
 
     def _crashed(self, worker: WorkerHandle, jobs: list[ClaimedJob]) -> None:
-        if len(jobs) == 1:
-            # Alone on its worker: the crash is this job's own; it costs an attempt.
-            job = jobs[0]
-            self.suspects.discard(job.id)
+        verdict = self.blame.after_crash([job.id for job in jobs])
+        if verdict.blamed is not None:
             reason = f"the worker process crashed (exit code {worker.process.exitcode}) while running it"
-            self._failed(job, reason, job.article_id, None)
-            return
-        # One crash among several jobs blames nobody; a job caught in a second one runs alone
-        # next time, so that a further crash is certainly its own.
-        for job in jobs:
-            self.crashes[job.id] = self.crashes.get(job.id, 0) + 1
-            if self.crashes[job.id] >= SUSPECT_AFTER_CRASHES:
-                self.suspects.add(job.id)
-        self._hand_back(jobs)
+            self._failed(jobs[0], reason, FailureCause.WORKER_CRASHED)
+        self._hand_back([job for job in jobs if job.id in verdict.handed_back])
 
     def _enforce_hard_limit(self, now: float) -> None:
-        over = [f for f in self.inflight.values() if now - f.started > self.settings.hard_time_limit_s]
-        for flight in over:
-            worker = flight.worker
-            if not worker.process.is_alive():
+        running = [Running(f.job, f.worker.number, f.started) for f in self.inflight.values()]
+        for hit in self.limits.over_hard(running, now):
+            flight = self.inflight.get(hit.job_id)
+            if flight is None or not flight.worker.process.is_alive():   # its worker died with an earlier one
                 continue
-            log.warning("Job %s passed the hard time limit; killing worker %s", flight.job.id, worker.number)
+            worker = flight.worker
+            log.warning("Job %s passed the hard time limit; killing worker %s", hit.job_id, worker.number)
             worker.process.kill()
             worker.process.join(timeout=5)
             self.worker_exits.append(worker.process.exitcode)
-            others = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight and j != flight.job.id]
-            self.inflight.pop(flight.job.id, None)
-            minutes = self.settings.hard_time_limit_s / 60
-            self._failed(flight.job, f"hard time limit exceeded ({minutes:g} min); the worker was replaced",
-                         flight.article_id, None, retry=False)
+            others = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight and j != hit.job_id]
+            self.inflight.pop(hit.job_id, None)
+            self._failed(flight.job, f"hard time limit exceeded ({hit.limit_s / 60:g} min); the worker was replaced",
+                         FailureCause.HARD_LIMIT)
             self._hand_back(others)
             self.pool.remove(worker)
             if not self.stopping:
                 self.pool.spawn()
 
     def _check_cancellations(self) -> None:
+        noticed = []
         for job_id in self.queue.revoked_among(list(self.inflight)):
             flight = self.inflight[job_id]
             if not flight.cancelled:
                 flight.cancelled = True
                 flight.worker.send(CancelJob(job_id))
+                if flight.article_id is not None:
+                    noticed.append(flight.article_id)
+        if noticed:   # the editor's cancel was committed by another process: say what it left
+            with self.db.read() as session:
+                views = article_views(session, noticed)
+            for view in views:
+                self.sink.emit(ArticleUpdated(view))
         revoked = set(self.queue.revoked_among([j.id for j in self.waiting_solo]))
         self.waiting_solo = [j for j in self.waiting_solo if j.id not in revoked]
 

@@ -11,6 +11,10 @@ from typing import Any
 
 from engine.pipeline.context import CheckRequest, RunRequest
 
+# A JobFinished status only a worker sends: the job stopped for a shutdown after a checkpoint,
+# through no fault of its own, and goes back to the queue (never shown to anyone).
+INTERRUPTED = "interrupted"
+
 
 @dataclass(frozen=True)
 class RunJob:

@@ -17,17 +17,19 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.events import QueueSummary
+from engine.execution.jobs import ClaimedJob, JobManager, TaskPolicy
+from engine.states import ArticleStatus, JobStatus
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIWorkflowLog, AppSetting, EngineLease, Job, utcnow
 
+FINISHED_JOB = (JobStatus.SUCCESS, JobStatus.FAILURE, JobStatus.REVOKED)
 ENGINE_LEASE = "dispatcher"
 PAUSED_KEY = "queue_paused"
 # Owner names fit the 100-character lease_owner column with a long host name.
@@ -43,24 +45,6 @@ MAX_PURGE_DAYS = 36_500.0
 
 class QueueError(ValueError):
     """A request the queue refuses; str() is one line for the user."""
-
-
-@dataclass(frozen=True)
-class ClaimedJob:
-    id: int
-    kind: str
-    args: dict[str, Any]
-    article_id: int | None
-    batch_id: str | None
-    attempts: int
-    max_retries: int
-    retry_delay_s: float
-
-
-@dataclass(frozen=True)
-class TaskPolicy:
-    max_retries: int
-    retry_delay_s: float
 
 
 # The original system's retry semantics (configurable through app settings).
@@ -96,92 +80,44 @@ class JobQueue:
         """Atomically take up to `limit` runnable jobs for `owner`."""
         if limit <= 0:
             return []
-        now = utcnow()
         with self.db.write() as session:
-            runnable = (
-                select(Job.id)
-                .where(Job.status == "PENDING", or_(Job.not_before.is_(None), Job.not_before <= now))
-                .order_by(Job.priority.desc(), Job.enqueued_at, Job.id)
-                .limit(limit)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                runnable = runnable.with_for_update(skip_locked=True)
-            rows = session.execute(
-                update(Job)
-                .where(Job.id.in_(runnable.scalar_subquery()))
-                .values(status="STARTED", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s),
-                        started_at=now, attempts=Job.attempts + 1)
-                .returning(Job.id, Job.kind, Job.args, Job.article_id, Job.batch_id, Job.attempts,
-                           Job.max_retries, Job.retry_delay_s)
-            ).all()
-        claimed = [ClaimedJob(*row) for row in rows]
-        claimed.sort(key=lambda job: job.id)
-        return claimed
+            return JobManager(session).claim(owner, limit, lease_s)
 
     def renew(self, owner: str, job_ids: Sequence[int], lease_s: float) -> None:
-        if not job_ids:
-            return
-        with self.db.write() as session:
-            session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.lease_owner == owner,
-                                              Job.status == "STARTED")
-                            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)))
+        if job_ids:
+            with self.db.write() as session:
+                JobManager(session).renew(owner, job_ids, lease_s)
 
     def recover_expired(self) -> list[int]:
         """Jobs whose dispatcher stopped renewing go back to PENDING (their articles resume)."""
-        now = utcnow()
         with self.db.write() as session:
-            ids = list(session.scalars(
-                update(Job).where(Job.status == "STARTED", Job.lease_expires_at < now)
-                .values(status="PENDING", lease_owner=None, lease_expires_at=None)
-                .returning(Job.id)))
-        return ids
+            return JobManager(session).recover(expired_before=utcnow())
 
     def recover_orphans(self, owner: str) -> list[int]:
         """Jobs still leased to a dispatcher that is certainly dead go back to PENDING now,
         without waiting for their leases to run out. `owner` (the caller) keeps its own."""
         with self.db.read() as session:
             owners = set(session.scalars(select(Job.lease_owner).where(
-                Job.status == "STARTED", Job.lease_owner.is_not(None), Job.lease_owner != owner)))
+                Job.status == JobStatus.STARTED, Job.lease_owner.is_not(None), Job.lease_owner != owner)))
         dead = [name for name in owners if owner_is_dead(name)]
         if not dead:
             return []
         with self.db.write() as session:
-            return list(session.scalars(
-                update(Job).where(Job.status == "STARTED", Job.lease_owner.in_(dead))
-                .values(status="PENDING", lease_owner=None, lease_expires_at=None)
-                .returning(Job.id)))
+            return JobManager(session).recover(owners=dead)
 
     def release(self, job_ids: Sequence[int], *, count_attempt: bool = False, owner: str | None = None) -> None:
         """Put claimed jobs back (graceful shutdown, a worker lost through no fault of theirs).
         With `owner`, only the jobs it still holds: a job another dispatcher took over stays its."""
-        if not job_ids:
-            return
-        values: dict[str, Any] = {"status": "PENDING", "lease_owner": None, "lease_expires_at": None}
-        if not count_attempt:
-            values["attempts"] = func.max(Job.attempts - 1, 0) if self.db.is_sqlite else func.greatest(
-                Job.attempts - 1, 0)
-        condition = and_(Job.id.in_(list(job_ids)), Job.status == "STARTED")
-        if owner is not None:
-            condition = and_(condition, Job.lease_owner == owner)
-        with self.db.write() as session:
-            session.execute(update(Job).where(condition).values(**values))
+        if job_ids:
+            with self.db.write() as session:
+                JobManager(session).release(job_ids, count_attempt=count_attempt, owner=owner)
 
     # ------------------------------------------------------------------ control
 
     def cancel(self, job_ids: Sequence[int]) -> list[int]:
         """Revoke pending or running jobs; their articles become cancelled. Returns the ids revoked."""
-        now = utcnow()
         with self.db.write() as session:
-            revoked = list(session.scalars(
-                update(Job).where(Job.id.in_(list(job_ids)), Job.status.in_(("PENDING", "STARTED")))
-                .values(status="REVOKED", finished_at=now, lease_owner=None).returning(Job.id)))
-            article_ids = list(session.scalars(select(Job.article_id).where(
-                Job.id.in_(revoked), Job.article_id.is_not(None))))
-            if article_ids:
-                session.execute(update(AIArticle).where(
-                    AIArticle.id.in_(article_ids), AIArticle.status.in_(("queued", "generating")))
-                    .values(status="cancelled", finished_at=now))
-        return revoked
+            return JobManager(session).revoke(job_ids)
 
     def cancel_batch(self, batch_id: str) -> list[int]:
         with self.db.read() as session:
@@ -193,7 +129,7 @@ class JobQueue:
             raise QueueError(f"a priority is a whole number from {-PRIORITY_LIMIT} to {PRIORITY_LIMIT - 1}, "
                              f"not {priority}")
         with self.db.write() as session:
-            return session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == "PENDING")
+            return session.execute(update(Job).where(Job.id.in_(list(job_ids)), Job.status == JobStatus.PENDING)
                                    .values(priority=priority)).rowcount
 
     def set_paused(self, paused: bool) -> None:
@@ -208,11 +144,11 @@ class JobQueue:
         if not job_ids:
             return []
         with self.db.read() as session:
-            return list(session.scalars(select(Job.id).where(Job.id.in_(list(job_ids)), Job.status == "REVOKED")))
+            return list(session.scalars(select(Job.id).where(Job.id.in_(list(job_ids)), Job.status == JobStatus.REVOKED)))
 
     def purge(self, finished_before_days: float | None = None) -> int:
         """Delete finished jobs (SUCCESS, FAILURE, REVOKED), optionally only older ones."""
-        condition = Job.status.in_(("SUCCESS", "FAILURE", "REVOKED"))
+        condition = Job.status.in_(FINISHED_JOB)
         if finished_before_days is not None:
             if not 0 <= finished_before_days <= MAX_PURGE_DAYS:   # also false for nan
                 raise QueueError(f"--finished-before takes a number of days from 0 to {MAX_PURGE_DAYS:g}, "
@@ -224,12 +160,12 @@ class JobQueue:
     def stats(self) -> dict[str, Any]:
         with self.db.read() as session:
             by_status = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-            by_kind = dict(session.execute(select(Job.kind, func.count()).where(Job.status == "STARTED")
+            by_kind = dict(session.execute(select(Job.kind, func.count()).where(Job.status == JobStatus.STARTED)
                                            .group_by(Job.kind)).all())
             lease = session.get(EngineLease, ENGINE_LEASE)
-            owners = list(session.scalars(select(Job.lease_owner).where(Job.status == "STARTED").distinct()))
+            owners = list(session.scalars(select(Job.lease_owner).where(Job.status == JobStatus.STARTED).distinct()))
         return {
-            "by_status": {s: by_status.get(s, 0) for s in ("PENDING", "STARTED", "SUCCESS", "FAILURE", "REVOKED")},
+            "by_status": {str(s): by_status.get(s, 0) for s in JobStatus},
             "active_by_kind": by_kind,
             "paused": self.is_paused(),
             "engine": None if lease is None else {
@@ -243,16 +179,7 @@ class JobQueue:
 def add_jobs(session: Session, jobs: Sequence[tuple[str, dict[str, Any], int | None]], *,
              batch_id: str | None = None, priority: int = 0, policy: TaskPolicy | None = None) -> list[int]:
     """JobQueue.enqueue_many inside the caller's transaction (articles and their jobs land together)."""
-    now = utcnow()
-    rows = []
-    for kind, args, article_id in jobs:
-        chosen = policy or DEFAULT_POLICIES[kind]
-        rows.append(Job(kind=kind, args=args, article_id=article_id, batch_id=batch_id,
-                        priority=priority, max_retries=chosen.max_retries,
-                        retry_delay_s=chosen.retry_delay_s, enqueued_at=now))
-    session.add_all(rows)
-    session.flush()
-    return [row.id for row in rows]
+    return JobManager(session).enqueue(jobs, DEFAULT_POLICIES, batch_id=batch_id, priority=priority, policy=policy)
 
 
 def engine_owner_name() -> str:
@@ -341,10 +268,10 @@ def queue_summary(db: Database, *, running: int | None = None, paused: bool | No
                    func.coalesce(func.sum(AIWorkflowLog.cost_usd), 0.0))
             .where(AIWorkflowLog.finished_at >= today)).one()
         if running is None:
-            running = session.scalar(select(func.count()).where(Job.status == "STARTED")) or 0
+            running = session.scalar(select(func.count()).where(Job.status == JobStatus.STARTED)) or 0
         if paused is None:
             paused = bool(session.scalar(select(AppSetting.value).where(AppSetting.key == PAUSED_KEY)))
-    return QueueSummary(queued=articles.get("queued", 0), running=running,
-                        completed=articles.get("completed", 0), failed=articles.get("failed", 0),
-                        cancelled=articles.get("cancelled", 0), tokens=int(tokens), cost_usd=float(cost),
+    return QueueSummary(queued=articles.get(ArticleStatus.QUEUED, 0), running=running,
+                        completed=articles.get(ArticleStatus.COMPLETED, 0), failed=articles.get(ArticleStatus.FAILED, 0),
+                        cancelled=articles.get(ArticleStatus.CANCELLED, 0), tokens=int(tokens), cost_usd=float(cost),
                         paused=paused)

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from engine.articles import BatchResult, add_articles, default_config_id
+from engine.execution.jobs import PIPELINE_KINDS, JobManager
 from engine.execution.queue import JobQueue, add_jobs
 from engine.execution.settings import EngineSettings
 from engine.pipeline.names import stage_index
 from engine.pipeline.persist import RunError
+from engine.states import OPEN_JOB
 from engine.store.db import Database
 from engine.store.models import AIArticle, Job
 
@@ -50,10 +52,6 @@ def generate_article(db: Database, article_id: int, settings: EngineSettings, pr
                                 priority=priority, policy=settings.policy("generate_article"))
 
 
-# The jobs that run an article's pipeline (a quality check only reads its text).
-PIPELINE_KINDS = ("generate_article", "retry_article_stage")
-
-
 def retry_article_stage(db: Database, article_id: int, failed_stage: str, settings: EngineSettings,
                         priority: int = 1) -> int:
     """Queue the article again from `failed_stage`. Refused while a pipeline job for it is
@@ -67,12 +65,11 @@ def retry_article_stage(db: Database, article_id: int, failed_stage: str, settin
         if article is None:
             raise RunError(f"no article with id {article_id}")
         open_job = session.scalar(select(Job.id).where(Job.article_id == article_id, Job.kind.in_(PIPELINE_KINDS),
-                                                       Job.status.in_(("PENDING", "STARTED"))))
+                                                       Job.status.in_(OPEN_JOB)))
         if open_job is not None:   # an article left "queued" by a lost job may be retried
             raise RunError(f"article #{article_id} is already {article.status} (job #{open_job}); wait for it "
                            f"to finish, or cancel it with `copydesk jobs cancel {open_job}`")
-        article.retry_count += 1
-        article.status = "queued"
+        JobManager(session).requeue_article(article_id, count_retry=True)
         return add_jobs(session, [("retry_article_stage", {"article_id": article_id, "start_stage": failed_stage},
                                    article_id)], priority=priority, policy=settings.policy("retry_article_stage"))[0]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.events import JobFinished, JobStarted, StageFinished
 from engine.execution.messages import (
+    INTERRUPTED,
     Ack,
     CancelJob,
     CheckRequest,
@@ -47,6 +48,7 @@ from engine.providers.base import (
 )
 from engine.providers.pricing import PricingTable, load_pricing
 from engine.providers.settings import ProviderSettings
+from engine.states import JobOutcome
 
 log = logging.getLogger("copydesk.worker")
 
@@ -208,7 +210,7 @@ class Worker:
                 minutes = job.soft_limit_s / 60
                 message = self._failed(job, f"soft time limit exceeded ({minutes:g} min); the job was stopped")
             except asyncio.CancelledError:
-                message = None if job.job_id not in self.cancelled else self._finished(job, "cancelled", None)
+                message = None if job.job_id not in self.cancelled else self._finished(job, JobOutcome.CANCELLED, None)
             except ProviderError as error:
                 if isinstance(error, ProviderConfigError):
                     self.channel.send(ConfigProblem(job.job_id))
@@ -245,9 +247,9 @@ class Worker:
             checker_provider=self._provider(request.checker_settings.provider) if request.checker_settings else None,
         )
         status = outcome.status
-        if status == "cancelled" and job.job_id not in self.cancelled:
-            status = "interrupted"   # stopped by shutdown after a checkpoint: hand it back
-        if status == "failed" and provider is not None and provider.refused:
+        if status == JobOutcome.CANCELLED and job.job_id not in self.cancelled:
+            status = INTERRUPTED   # stopped by shutdown after a checkpoint: hand it back
+        if status == JobOutcome.FAILED and provider is not None and provider.refused:
             self.channel.send(ConfigProblem(job.job_id))
         return JobFinished(job.job_id, request.brief.article_id, status, outcome.error, outcome.failed_stage)
 
@@ -257,7 +259,7 @@ class Worker:
         return ChecksFinished(job.job_id, check.article_id, output.model_dump(mode="json"))
 
     def _failed(self, job: RunJob, error: str) -> Any:
-        return self._finished(job, "failed", error)
+        return self._finished(job, JobOutcome.FAILED, error)
 
     def _finished(self, job: RunJob, status: str, error: str | None) -> Any:
         if job.check is not None:

@@ -12,13 +12,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.errors import EditorError
 from engine.events import StageFinished
+from engine.execution.jobs import JobManager
 from engine.pipeline import outputs as out
 from engine.pipeline.context import ArticleBrief, CheckRequest, Profile, RunRequest
 from engine.pipeline.names import CONCURRENT_STAGES, STAGE_COUNT, STAGE_NAMES, stage_index
@@ -27,6 +28,7 @@ from engine.providers.settings import ProviderSettings, apply_env_overrides
 from engine.quality.checker import CheckerSettings, CheckerSettingsError
 from engine.quality.presentation import score_checkers
 from engine.quality.types import SourceDoc
+from engine.states import StageStatus
 from engine.store.db import Database
 from engine.store.models import (
     AIArticle,
@@ -37,7 +39,6 @@ from engine.store.models import (
     Claim,
     QualityFinding,
     Source,
-    utcnow,
 )
 
 
@@ -158,7 +159,7 @@ def latest_checkpoints(session: Session, article_id: int) -> tuple[dict[str, dic
     attempts: dict[str, int] = {}
     for stage, attempt, status, output in rows:
         attempts[stage] = max(attempts.get(stage, 0), attempt)
-        if status == "completed" and output is not None:
+        if status == StageStatus.COMPLETED and output is not None:
             checkpoints[stage] = output
     return checkpoints, attempts
 
@@ -172,7 +173,7 @@ def _finished_stages(session: Session, article_id: int) -> set[str]:
             select(AIWorkflowLog.id, AIWorkflowLog.stage, AIWorkflowLog.status)
             .where(AIWorkflowLog.article_id == article_id).order_by(AIWorkflowLog.attempt, AIWorkflowLog.id)):
         newest[stage] = (row_id, status)
-    done = {stage for stage, (_id, status) in newest.items() if status == "completed"}
+    done = {stage for stage, (_id, status) in newest.items() if status == StageStatus.COMPLETED}
     stage_before_checks = STAGE_NAMES[STAGE_NAMES.index(CONCURRENT_STAGES[0]) - 1]
     before_checks = newest.get(stage_before_checks, (0, ""))[0]
     return {stage for stage in done if stage not in CONCURRENT_STAGES or newest[stage][0] > before_checks}
@@ -223,20 +224,12 @@ def _utc(timestamp: float) -> datetime:
 
 _LOG_TABLE = AIWorkflowLog.__table__
 _ARTICLE_TABLE = AIArticle.__table__
-# One statement each, compiled once and run with many parameter sets: the single writer
-# records every stage a tick brings in a couple of executemany calls.
-_ADD_TOTALS = (
-    update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == bindparam("aid")).values(
-        current_stage=bindparam("stage"), current_stage_index=bindparam("stage_index"),
-        tokens_in=_ARTICLE_TABLE.c.tokens_in + bindparam("tin"),
-        tokens_out=_ARTICLE_TABLE.c.tokens_out + bindparam("tout"),
-        cost_usd=_ARTICLE_TABLE.c.cost_usd + bindparam("cost"))
-)
 
 
-def record_stages(session: Session, events: Sequence[StageFinished]) -> int:
-    """Commit stage attempts. A replay of an (article, stage, attempt) already recorded is a
-    no-op, so a re-sent event can never write a checkpoint twice. Returns how many were new."""
+def record_stages(jobs: JobManager, events: Sequence[StageFinished]) -> int:
+    """Commit stage attempts (the articles' current stage and totals move through `jobs`). A
+    replay of an (article, stage, attempt) already recorded is a no-op, so a re-sent event can
+    never write a checkpoint twice. Returns how many were new."""
     unique: dict[tuple[int, str, int], StageFinished] = {}
     for event in events:
         unique.setdefault((event.article_id, event.stage, event.attempt), event)
@@ -244,7 +237,7 @@ def record_stages(session: Session, events: Sequence[StageFinished]) -> int:
         return 0
     # Core statements on the session's connection: the single writer runs this for every
     # stage of every article, and the ORM's bookkeeping would cost more than the SQL.
-    connection = session.connection()
+    connection = jobs.session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = (insert(_LOG_TABLE).on_conflict_do_nothing(index_elements=["article_id", "stage", "attempt"])
                  .returning(_LOG_TABLE.c.article_id, _LOG_TABLE.c.stage, _LOG_TABLE.c.attempt))
@@ -257,12 +250,9 @@ def record_stages(session: Session, events: Sequence[StageFinished]) -> int:
     fresh = [event for key, event in unique.items() if key in inserted]
     if not fresh:
         return 0
-    connection.execute(_ADD_TOTALS, [
-        dict(aid=e.article_id, stage=e.stage, stage_index=e.index, tin=e.tokens_in, tout=e.tokens_out,
-             cost=e.cost_usd)
-        for e in sorted(fresh, key=lambda e: e.index)])
+    jobs.advance_articles(fresh)
     for event in fresh:
-        if event.status == "failed":
+        if event.status == StageStatus.FAILED:
             connection.execute(update(_ARTICLE_TABLE).where(_ARTICLE_TABLE.c.id == event.article_id)
                                .values(error_log=_append_error(event)))
     return len(fresh)
@@ -273,26 +263,10 @@ def _append_error(event: StageFinished) -> Any:
     return func.coalesce(_ARTICLE_TABLE.c.error_log + "\n", "") + line
 
 
-def mark_generating(session: Session, article_id: int, profile: Profile) -> None:
-    article = session.get(AIArticle, article_id)
-    assert article is not None
-    article.status = "generating"
-    article.provider, article.model = profile.provider, profile.model
-    article.started_at = article.started_at or utcnow()
-    article.finished_at = None
-
-
-def mark_failed(session: Session, article_id: int, error: str, *, status: str = "failed") -> None:
-    article = session.get(AIArticle, article_id)
-    assert article is not None
-    article.status = status
-    article.finished_at = utcnow()
-    if status == "failed" and error and not (article.error_log or "").endswith(error):
-        article.error_log = f"{article.error_log}\n{error}" if article.error_log else error
-
-
-def complete_article(session: Session, article_id: int, checkpoints: Mapping[str, dict[str, Any]]) -> None:
-    """Write the finished article from its checkpoints: text, revisions, meta, scores, claims, findings."""
+def complete_article(jobs: JobManager, article_id: int, checkpoints: Mapping[str, dict[str, Any]]) -> None:
+    """Write the finished article from its checkpoints: text, revisions, meta, scores, claims,
+    findings; `jobs` marks it completed."""
+    session = jobs.session
     article = session.get(AIArticle, article_id)
     assert article is not None
     draft = out.Draft.model_validate(checkpoints["draft"])
@@ -311,9 +285,7 @@ def complete_article(session: Session, article_id: int, checkpoints: Mapping[str
         meta.summary, meta.meta_description, meta.social_copy)
     article.slug, article.tags = seo.slug, list(seo.tags)
     store_scores(session, article, final)
-    article.status = "completed"
-    article.current_stage, article.current_stage_index = STAGE_NAMES[-1], STAGE_COUNT
-    article.finished_at = utcnow()
+    jobs.complete_article(article)
 
 
 def store_scores(session: Session, article: AIArticle, final: out.Finalization) -> None:

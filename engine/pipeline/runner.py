@@ -10,19 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from engine.events import EventSink, JobFinished, JobStarted, NullSink, StageFinished
+from engine.execution.jobs import JobManager
 from engine.pipeline.orchestrator import PipelineOutcome, run_pipeline
 from engine.pipeline.persist import (
     complete_article,
     latest_checkpoints,
     load_run_request,
-    mark_failed,
-    mark_generating,
     record_stages,
 )
 from engine.providers import make_provider
 from engine.providers.base import Provider, ProviderError
 from engine.providers.pricing import PricingTable, load_pricing
+from engine.states import FINISHED_ARTICLE, ArticleStatus
 from engine.store.db import Database
+from engine.store.models import AIArticle
 
 
 class DatabaseCheckpointWriter:
@@ -33,16 +34,17 @@ class DatabaseCheckpointWriter:
 
     async def stage_finished(self, event: StageFinished) -> None:
         with self.db.write() as session:
-            record_stages(session, [event])
+            record_stages(JobManager(session), [event])
 
 
 def finish_article(db: Database, article_id: int, outcome: PipelineOutcome) -> None:
     with db.write() as session:
-        if outcome.status == "completed":
+        jobs = JobManager(session)
+        if outcome.status == ArticleStatus.COMPLETED:
             checkpoints, _attempts = latest_checkpoints(session, article_id)
-            complete_article(session, article_id, checkpoints)
+            complete_article(jobs, article_id, checkpoints)
         else:
-            mark_failed(session, article_id, outcome.error or "", status=outcome.status)
+            jobs.fail_article(article_id, outcome.error or "", status=ArticleStatus(outcome.status))
 
 
 async def process_article(
@@ -61,7 +63,10 @@ async def process_article(
     sink = sink or NullSink()
     with db.write() as session:
         request = load_run_request(session, article_id, start_stage, overrides)
-        mark_generating(session, article_id, request.brief.profile)
+        jobs = JobManager(session)
+        if session.get(AIArticle, article_id).status in FINISHED_ARTICLE:   # run again: queued first
+            jobs.requeue_article(article_id)
+        jobs.start_article(article_id, request.brief.profile.provider, request.brief.profile.model)
     sink.emit(JobStarted(None, article_id, request.brief.keyword, request.start_index))
     settings = request.provider_settings
     owns_provider = provider is None

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from engine.events import JobFinished
 from engine.execution.dispatcher import Dispatcher
+from engine.execution.policies import TIME_LIMITS_ARG
 from engine.execution.queue import EngineLeaseHeld, JobQueue
 from engine.execution.settings import EngineSettings, save_engine_settings
 from engine.execution.tasks import batch_generate_articles
@@ -224,7 +225,12 @@ def test_hard_time_limit_replaces_the_worker_and_requeues_the_others(db: Databas
     others = seed(db)[:3]
     stuck = more_keywords(db, 1, prefix="Stuck")
     articles = batch(db, stuck + others, EngineSettings(generate_retries=0, generate_retry_delay_s=0))
-    dispatcher, _ = engine_factory(workers=1, slots=4, soft_time_limit_s=2, hard_time_limit_s=4)
+    # Only the stuck job has short limits of its own; the healthy ones get the engine's generous
+    # ones, so a loaded machine cannot push them past a limit.
+    with db.write() as session:
+        job = session.scalar(select(Job).where(Job.article_id == articles[0]))
+        job.args = {**job.args, TIME_LIMITS_ARG: {"soft_s": 2, "hard_s": 4}}
+    dispatcher, _ = engine_factory(workers=1, slots=4, soft_time_limit_s=300, hard_time_limit_s=600)
     assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=90)
     result = statuses(db, articles)
     assert result[articles[0]] == "failed"
