@@ -189,3 +189,11 @@ def test_an_ordinal_before_a_period_is_not_a_ranking() -> None:
     assert one("Revenue for the first quarter reached $3.5 billion.", source).verdict == "supported"
     assert one("It was the first company to reach revenue of $3.5 billion for the quarter.",
                source).verdict == "unverifiable"
+
+
+def test_a_summary_may_join_two_stated_facts_with_because() -> None:
+    source = "The library closed early on Monday. A water pipe burst in the basement on Monday."
+    assert one("The library closed early on Monday because a water pipe burst in the basement.",
+               source).verdict == "supported"
+    assert one("The fire was caused by an unattended stove in the kitchen.",
+               "The fire started in a second-floor kitchen at about 3:40 a.m.").verdict == "unverifiable"
