@@ -26,9 +26,10 @@ from sqlalchemy import case, func, select
 
 from engine.articles import ArticleError, BatchResult
 from engine.estimate import BatchEstimate, estimate_batch
+from engine.execution.jobs import PIPELINE_KINDS
 from engine.execution.queue import JobQueue
 from engine.execution.settings import EngineSettings
-from engine.execution.tasks import PIPELINE_KINDS, batch_generate_articles, retry_article_stage
+from engine.execution.tasks import batch_generate_articles, retry_article_stage
 from engine.pipeline.names import STAGE_NAMES
 from engine.pipeline.persist import RunError, latest_checkpoints
 from engine.providers.pricing import PricingTable
