@@ -32,7 +32,7 @@ if every sentence is supported; before = the checker of 1237bc8 (threshold 0.16,
 Nearly every Falke sentence, correct or not, is stated word for word by its article sentence
 (coverage >= COVERAGE_SUPPORTED), so it is decided before the model and only 7 of its rows are fitted on.
 Hand-written claims (bench/quality_eval.py), verdict accuracy: dev 0.953, test 0.919 (unchanged).
-The dev gains did not carry over to the held-out sets: the features here cannot tell a one-word edit
+The dev gains carried over weakly to the held-out sets: the features here cannot tell a one-word edit
 or a spliced sentence whose words are all in the source from a faithful one.
 """
 
