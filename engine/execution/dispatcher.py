@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -68,6 +67,7 @@ from engine.execution.policies import (
     TimeLimits,
 )
 from engine.execution.pool import LocalPool, WorkerHandle
+from engine.execution.preparation import prepare_job
 from engine.execution.queue import (
     EngineLeaseHeld,
     JobQueue,
@@ -85,8 +85,6 @@ from engine.pipeline.persist import (
     complete_article,
     default_provider_settings,
     latest_checkpoints,
-    load_check_request,
-    load_run_request,
     record_stages,
     store_scores,
 )
@@ -454,45 +452,17 @@ class Dispatcher:
         worker.jobs.add(job.id)
         self.inflight[job.id] = InFlight(job, worker, self.clock(), job.article_id)
 
-    def _share_checker(self, checker: Any) -> Any:
-        return None if checker is None else dataclasses.replace(checker, provider=self._share(checker.provider))
-
-    def _share(self, settings: Any) -> Any:
-        """Each worker process gets its share of the provider's per-minute quota."""
-        if settings is None:
-            return None
-        workers = max(1, self.settings.workers)
-        return dataclasses.replace(
-            settings,
-            requests_per_minute=math.ceil(settings.requests_per_minute / workers),
-            tokens_per_minute=math.ceil(settings.tokens_per_minute / workers))
-
     def _prepare(self, job: ClaimedJob) -> RunJob:
-        article_id = job.article_id
-        if article_id is None:
-            raise RunError(f"job #{job.id} ({job.kind}) names no article")
-        soft = self.limits.soft_for(job)
         with self._transaction() as jobs:
-            session = jobs.session
-            if job.kind == "run_quality_checks":
-                check = load_check_request(session, article_id)
-                return RunJob(job.id, job.kind, soft,
-                              check=dataclasses.replace(check, provider_settings=self._share(check.provider_settings),
-                                                        checker_settings=self._share_checker(check.checker_settings)))
-            # The first attempt of retry_article_stage starts at the stage asked for; later
-            # attempts, like generate_article's, resume after the last checkpoint.
-            start = job.args.get("start_stage") if job.kind == "retry_article_stage" and job.attempts == 1 else None
-            request = load_run_request(session, article_id, start, job.args.get("overrides"))
-            jobs.start_article(article_id, request.brief.profile.provider, request.brief.profile.model)
-        request = dataclasses.replace(request, provider_settings=self._share(request.provider_settings),
-                                      checker_settings=self._share_checker(request.checker_settings))
-        return RunJob(job.id, job.kind, soft, run=request)
+            return prepare_job(jobs, job, self.limits.soft_for(job), self.settings.workers)
 
     def _run_batch(self, job: ClaimedJob) -> None:
         result = batch_generate_articles(self.db, job.args.get("keyword_ids", []), self.settings,
                                          batch_id=job.batch_id, overrides=job.args.get("overrides"))
         with self._transaction() as jobs:
             jobs.succeed(job.id, result.to_dict())
+            for article_id in result.article_ids:   # new in the queue: their readers should see them
+                jobs.note(article_id)
 
     # ------------------------------------------------------------------ watching
 
@@ -501,26 +471,15 @@ class Dispatcher:
             if worker.process.is_alive() and not worker.lost:
                 continue
             worker.process.join(timeout=1)
-            if worker.process.is_alive():    # its pipe broke but it lives on: end it
-                worker.process.kill()
-                worker.process.join(timeout=5)
-            self.worker_exits.append(worker.process.exitcode)
-            jobs = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight]
-            clean_exit = worker.retiring and worker.process.exitcode == 0
-            if not clean_exit:
+            jobs = self._replace(worker)     # its pipe may have broken while it lives on: ended
+            if not (worker.retiring and worker.process.exitcode == 0):
                 log.warning("Worker %s (pid %s) exited with code %s holding %d job(s)", worker.number,
                             worker.pid, worker.process.exitcode, len(jobs))
-                self._crashed(worker, jobs)
-            self.pool.remove(worker)
-            if not self.stopping:
-                self.pool.spawn()
-
-    def _crashed(self, worker: WorkerHandle, jobs: list[ClaimedJob]) -> None:
-        verdict = self.blame.after_crash([job.id for job in jobs])
-        if verdict.blamed is not None:
-            reason = f"the worker process crashed (exit code {worker.process.exitcode}) while running it"
-            self._failed(jobs[0], reason, FailureCause.WORKER_CRASHED)
-        self._hand_back([job for job in jobs if job.id in verdict.handed_back])
+                verdict = self.blame.after_crash([job.id for job in jobs])
+                if verdict.blamed is not None:
+                    reason = f"the worker process crashed (exit code {worker.process.exitcode}) while running it"
+                    self._failed(jobs[0], reason, FailureCause.WORKER_CRASHED)
+                self._hand_back([job for job in jobs if job.id in verdict.handed_back])
 
     def _enforce_hard_limit(self, now: float) -> None:
         running = [Running(f.job, f.worker.number, f.started) for f in self.inflight.values()]
@@ -528,19 +487,23 @@ class Dispatcher:
             flight = self.inflight.get(hit.job_id)
             if flight is None or not flight.worker.process.is_alive():   # its worker died with an earlier one
                 continue
-            worker = flight.worker
-            log.warning("Job %s passed the hard time limit; killing worker %s", hit.job_id, worker.number)
-            worker.process.kill()
-            worker.process.join(timeout=5)
-            self.worker_exits.append(worker.process.exitcode)
-            others = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight and j != hit.job_id]
-            self.inflight.pop(hit.job_id, None)
+            log.warning("Job %s passed the hard time limit; killing worker %s", hit.job_id, flight.worker.number)
+            others = [job for job in self._replace(flight.worker) if job.id != hit.job_id]
             self._failed(flight.job, f"hard time limit exceeded ({hit.limit_s / 60:g} min); the worker was replaced",
                          FailureCause.HARD_LIMIT)
             self._hand_back(others)
-            self.pool.remove(worker)
-            if not self.stopping:
-                self.pool.spawn()
+
+    def _replace(self, worker: WorkerHandle) -> list[ClaimedJob]:
+        """End a worker (killed if it still runs), start another, and return the jobs it held."""
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        self.worker_exits.append(worker.process.exitcode)
+        jobs = [self.inflight.pop(j).job for j in list(worker.jobs) if j in self.inflight]
+        self.pool.remove(worker)
+        if not self.stopping:
+            self.pool.spawn()
+        return jobs
 
     def _check_cancellations(self) -> None:
         noticed = []

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from sqlalchemy import func, select
 
-from engine.events import JobFinished
+from engine.events import ArticleUpdated, JobFinished, StageFinished
 from engine.execution.dispatcher import Dispatcher
 from engine.execution.policies import TIME_LIMITS_ARG
 from engine.execution.queue import EngineLeaseHeld, JobQueue
@@ -373,3 +373,31 @@ def test_batch_and_quality_check_tasks_run_in_the_engine(db: Database, engine_fa
         article = session.get(AIArticle, articles[0])
     assert job.status == "SUCCESS" and job.result["quality_passed"] is False
     assert article.bias_score > 20 and article.quality_passed is False
+
+
+def test_article_updated_follows_every_commit_to_the_committed_row(db: Database, engine_factory,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeLLMServer(latency_s=0.0, seed=5) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        use_provider(db, "openai", fake.url_openai)
+        articles = batch(db, seed(db)[:2])
+        dispatcher, recorder = engine_factory(workers=1, slots=2)
+        assert dispatcher.wait_for(lambda: all_done(db, articles), timeout_s=120)
+    with recorder.lock:
+        updates = [e.article for e in recorder.events if isinstance(e, ArticleUpdated)]
+        stages = [e for e in recorder.events if isinstance(e, StageFinished)]
+    for article_id in articles:
+        seen = [view for view in updates if view.id == article_id]
+        assert [view.status for view in seen][:1] == ["generating"] and seen[-1].status == "completed"
+        assert max(view.stage_index for view in seen if view.status == "generating") == 14
+        with db.read() as session:
+            row = session.get(AIArticle, article_id)
+            expected = (row.status, row.current_stage, row.current_stage_index, row.tokens_in, row.tokens_out,
+                        row.cost_usd, row.retry_count, row.overall_quality_score, row.quality_passed)
+        last = seen[-1]
+        assert (last.status, last.current_stage, last.stage_index, last.tokens_in, last.tokens_out, last.cost_usd,
+                last.retry_count, last.overall_quality_score, last.quality_passed) == expected
+        assert last.stage_count == 14 and last.overall_quality_score is not None
+        own = [e for e in stages if e.article_id == article_id]
+        # StageFinished still carries what the stage cost (and its error, when it failed).
+        assert sum(e.tokens_in for e in own) == last.tokens_in > 0 and all(e.error is None for e in own)
