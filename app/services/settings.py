@@ -3,10 +3,12 @@
 `validate` is the cheap synchronous check the screen runs on every edit: one
 readable reason per bad field, keyed the way the screen names its fields
 ("model", "quality_gates.bias_max", "engine.workers", "tuning.max_attempts",
-"publish_folder", "api_key"). `save` checks again and writes nothing unless
-everything is valid; a problem only the database can see (two profiles with
-one name) comes back the same way. Expected outcomes (problems, a failed
-connection test) are values, not exceptions.
+"publish_folder", "api_key"). The reasons come as data from the engine's
+pydantic models (engine.validation), never parsed out of messages. `save`
+checks again and writes nothing unless everything is valid; a problem only the
+database can see (two profiles with one name) comes back the same way.
+Expected outcomes (problems, a failed connection test) are values, not
+exceptions.
 
 API keys go to the OS keyring only. Without one (headless Linux) the key comes
 from the environment, and the screen says so; there is no plain-text fallback.
@@ -15,12 +17,10 @@ from the environment, and the screen says so; there is no plain-text fallback.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,43 +29,30 @@ from PySide6.QtCore import QObject, Signal
 from app.background import BackgroundOps, describe
 from app.context import AppContext
 from app.services.base import Failure, Success
-from engine.execution.settings import EngineSettings, EngineSettingsError
+from engine.errors import EditorError
 from engine.operations import settings as settings_operations
+from engine.pipeline.brief import Profile
 from engine.pipeline.persist import TUNABLE
-from engine.profiles import ProfileData, ProfileError, ProfileStore, validate_profile
+from engine.profiles import ProfileStore
 from engine.providers import make_provider
-from engine.providers.base import ProviderConfigError, ProviderError
+from engine.providers.base import ProviderError
 from engine.providers.keys import API_KEY_ENV_VARS, keyring_status
 from engine.providers.pricing import load_pricing
 from engine.providers.settings import DEFAULT_MODELS, PROVIDER_NAMES, ProviderSettings
 from engine.quality.overall import QualityGates
 
 # The engine's names and defaults the screen shows, so that ui/ depends on this service only.
-__all__ = ["API_KEY_ENV_VARS", "DEFAULT_MODELS", "GATE_DEFAULTS", "GATE_FIELDS", "MACHINE_FIELDS", "PROVIDER_NAMES", "TUNING_FIELDS",
-           "ConnectionVerdict", "KeyStatus", "ProfileData", "ProfileResult", "SaveResult", "SettingsDraft",
-           "SettingsService", "SettingsSnapshot"]
+__all__ = ["API_KEY_ENV_VARS", "DEFAULT_MODELS", "GATE_DEFAULTS", "GATE_FIELDS", "MACHINE_FIELDS", "PROVIDER_NAMES",
+           "TUNING_FIELDS", "ConnectionVerdict", "KeyStatus", "Profile", "ProfileResult", "SaveResult",
+           "SettingsDraft", "SettingsService", "SettingsSnapshot"]
 
 log = logging.getLogger("copydesk.app")
 
-GATE_FIELDS = tuple(f.name for f in dataclasses.fields(QualityGates))
-GATE_DEFAULTS = dataclasses.asdict(QualityGates())     # what a profile without its own gates is checked against
+GATE_FIELDS = tuple(QualityGates.model_fields)
+GATE_DEFAULTS = QualityGates().to_dict()     # what a profile without its own gates is checked against
 MACHINE_FIELDS = ("workers", "slots", "soft_time_limit_s", "hard_time_limit_s", "generate_retries",
                   "generate_retry_delay_s", "stage_retries", "stage_retry_delay_s")
 TUNING_FIELDS = ("request_timeout_s", "max_attempts")
-
-# EngineSettings names the first bad field in its message ("invalid engine setting workers = 0").
-_ENGINE_FIELD = re.compile(r"invalid engine setting (\w+)")
-# What each engine setting must be, in the editor's words (the engine's message is for logs).
-_MACHINE_REASONS = {
-    "workers": "1 to 64 worker processes",
-    "slots": "1 to 256 jobs per process",
-    "soft_time_limit_s": "more than 0 minutes",
-    "hard_time_limit_s": "at least the soft limit",
-    "generate_retries": "0 to 20 retries",
-    "stage_retries": "0 to 20 retries",
-    "generate_retry_delay_s": "0 seconds or more",
-    "stage_retry_delay_s": "0 seconds or more",
-}
 
 
 @dataclass(frozen=True)
@@ -91,7 +78,7 @@ class KeyStatus:
 class SettingsSnapshot:
     """Everything the screen shows, as stored."""
 
-    profiles: tuple[ProfileData, ...]
+    profiles: tuple[Profile, ...]
     machine: dict[str, Any]                 # MACHINE_FIELDS of EngineSettings
     tuning: dict[str, Any]                  # TUNING_FIELDS, stored or the provider defaults
     publish_folder: str
@@ -103,7 +90,7 @@ class SettingsSnapshot:
 class SettingsDraft:
     """What the editor wants saved; None parts are left as they are."""
 
-    profile: ProfileData | None = None
+    profile: dict[str, Any] | None = None     # the profile's values as edited (its id included), not yet checked
     compatible_server: bool = False         # "OpenAI-compatible server": the profile must name its URL
     compatible_checker: bool = False        # the same for the checker's server
     machine: dict[str, Any] | None = None
@@ -123,7 +110,7 @@ class SaveResult:
 class ProfileResult:
     """After a profile command: the profiles now, the one to select, or why it was refused."""
 
-    profiles: tuple[ProfileData, ...]
+    profiles: tuple[Profile, ...]
     selected: int | None
     refused: str | None = None
 
@@ -132,51 +119,6 @@ class ProfileResult:
 class ConnectionVerdict:
     ok: bool
     text: str                               # one line
-
-
-@dataclass
-class _Problems:
-    found: dict[str, str] = field(default_factory=dict)
-
-    def add(self, key: str, reason: str) -> None:
-        self.found.setdefault(key, reason)
-
-
-def _gate_problems(gates: Mapping[str, Any]) -> dict[str, str]:
-    """One reason per gate: QualityGates checks its fields one at a time, so each is checked alone."""
-    problems: dict[str, str] = {}
-    for name, value in gates.items():
-        try:
-            QualityGates.from_dict({name: value})
-        except ValueError as error:
-            # "QualityGates.bias_max must be between 0 and 100, not 120" -> "between 0 and 100"
-            reason = str(error).split(" must ", 1)[-1].rsplit(", not ", 1)[0]
-            problems[f"quality_gates.{name}"] = reason.removeprefix("be ")
-    return problems
-
-
-def _machine_problems(values: Mapping[str, Any]) -> dict[str, str]:
-    try:
-        EngineSettings.from_dict(dict(values))
-    except EngineSettingsError as error:
-        match = _ENGINE_FIELD.search(str(error))
-        name = match.group(1) if match else "engine"
-        return {f"engine.{name}": _MACHINE_REASONS.get(name, str(error))}
-    except TypeError as error:
-        return {"engine": str(error)}
-    return {}
-
-
-def _tuning_problems(values: Mapping[str, Any]) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    for name, value in values.items():
-        try:
-            ProviderSettings(**{name: value})
-        except ProviderConfigError as error:
-            # "max_attempts must be at least 1" -> "at least 1"
-            reason = str(error).removeprefix(name).strip().removeprefix("must be ")
-            problems[f"tuning.{name}"] = reason.replace("greater than", "more than")
-    return problems
 
 
 def _folder_problem(folder: str) -> str | None:
@@ -194,7 +136,7 @@ class SettingsService(QObject):
     """Settings for the Settings screen, run off the GUI thread."""
 
     settings_saved = Signal(object)         # SettingsSnapshot
-    profiles_changed = Signal(object)       # tuple[ProfileData, ...]
+    profiles_changed = Signal(object)       # tuple[Profile, ...]
 
     def __init__(self, context: AppContext, ops: BackgroundOps, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -210,31 +152,22 @@ class SettingsService(QObject):
     @staticmethod
     def validate(draft: SettingsDraft) -> dict[str, str]:
         """Field -> reason for every invalid value; empty when the draft can be saved. Cheap: call it on each edit."""
-        problems = _Problems()
+        problems = settings_operations.settings_problems(profile=draft.profile, machine=draft.machine,
+                                                         tuning=draft.tuning)
         if draft.profile is not None:
-            found = validate_profile(draft.profile)
-            gates = _gate_problems(draft.profile.quality_gates) if "quality_gates" in found else {}
-            if gates:   # the same problems, each at its own field
-                del found["quality_gates"]
-                found.update(gates)
-            for key, reason in found.items():
-                problems.add(key, reason)
-            if draft.compatible_server and not (draft.profile.base_url or "").strip():
-                problems.add("base_url", "the server's address, e.g. http://localhost:11434/v1")
-            if draft.compatible_checker and not (draft.profile.checker.get("base_url") or "").strip():
-                problems.add("checker.base_url", "the server's address, e.g. http://localhost:11434/v1")
-        if draft.machine is not None:
-            problems.found.update(_machine_problems(draft.machine))
-        if draft.tuning is not None:
-            problems.found.update(_tuning_problems(draft.tuning))
+            if draft.compatible_server and not (draft.profile.get("base_url") or "").strip():
+                problems.setdefault("base_url", "the server's address, e.g. http://localhost:11434/v1")
+            checker = draft.profile.get("checker") or {}
+            if draft.compatible_checker and not (checker.get("base_url") or "").strip():
+                problems.setdefault("checker.base_url", "the server's address, e.g. http://localhost:11434/v1")
         if draft.publish_folder is not None:
             reason = _folder_problem(draft.publish_folder.strip())
             if reason:
-                problems.add("publish_folder", reason)
+                problems.setdefault("publish_folder", reason)
         if draft.api_key is not None and draft.api_key[1] and not keyring_status()[0]:
             env_var = API_KEY_ENV_VARS.get(draft.api_key[0], "the environment variable")
-            problems.add("api_key", f"no OS keyring to keep it in: set {env_var} instead")
-        return problems.found
+            problems.setdefault("api_key", f"no OS keyring to keep it in: set {env_var} instead")
+        return problems
 
     # -------------------------------------------------------------- mutations
 
@@ -267,7 +200,7 @@ class SettingsService(QObject):
         """New batches use the default profile."""
         self._profile_command(self._make_default, profile_id, success=success, failure=failure)
 
-    def test_connection(self, profile: ProfileData, *, api_key: str | None = None,
+    def test_connection(self, profile: Mapping[str, Any], *, api_key: str | None = None,
                         tuning: Mapping[str, Any] | None = None, success: Success[ConnectionVerdict] = None,
                         failure: Failure = None) -> None:
         """One tiny real request with these (possibly unsaved) settings, in the background."""
@@ -313,8 +246,8 @@ class SettingsService(QObject):
     def _delete(self, profile_id: int) -> ProfileResult:
         try:
             self._store.delete(profile_id)
-        except ProfileError as error:
-            reason = next(iter(error.problems.values()), str(error))
+        except EditorError as error:
+            reason = str(error)
             return ProfileResult(tuple(self._store.list()), profile_id, reason[:1].upper() + reason[1:] + ".")
         profiles = tuple(self._store.list())
         default = next((p.id for p in profiles if p.is_default), None)
@@ -323,7 +256,7 @@ class SettingsService(QObject):
     def _make_default(self, profile_id: int) -> ProfileResult:
         try:
             self._store.make_default(profile_id)
-        except ProfileError as error:
+        except EditorError as error:
             return ProfileResult(tuple(self._store.list()), None, str(error))
         return ProfileResult(tuple(self._store.list()), profile_id)
 
@@ -337,13 +270,14 @@ class SettingsService(QObject):
 
         self._ops.run(work, *args, success=done, failure=failure)
 
-    def _test_connection(self, profile: ProfileData, api_key: str | None,
+    def _test_connection(self, profile: Mapping[str, Any], api_key: str | None,
                          tuning: dict[str, Any]) -> ConnectionVerdict:
-        if profile.provider == "offline":
+        provider_name, model = profile.get("provider"), str(profile.get("model") or "")
+        if provider_name == "offline":
             return ConnectionVerdict(True, "The offline provider runs on this computer: there is nothing to connect to.")
         try:
-            settings = ProviderSettings(provider=profile.provider, model=profile.model.strip(),
-                                        base_url=(profile.base_url or "").strip() or None,
+            settings = ProviderSettings(provider=str(provider_name), model=model.strip(),
+                                        base_url=(profile.get("base_url") or "").strip() or None,
                                         **{k: v for k, v in tuning.items() if k in TUNABLE})
             provider = make_provider(settings, api_key=api_key or None)
         except ProviderError as error:

@@ -1,51 +1,55 @@
-"""How the local engine runs: processes, slots, limits, leases, retry policy."""
+"""How the local engine runs: processes, slots, limits, leases, retry policy.
+
+Checked by pydantic (engine.validation): each field's description is the
+reason the Settings screen shows beside it when a value is refused.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 
 from engine.execution.queue import TaskPolicy
 from engine.store.db import Database
 from engine.store.models import AppSetting
+from engine.validation import Checked, SettingsInvalid
 
 ENGINE_SETTINGS_KEY = "engine"
+MAX_WORKERS = 64
 
 
-class EngineSettingsError(ValueError):
-    """An engine setting out of range; str() names it."""
+class EngineSettingsError(SettingsInvalid):
+    """Engine settings refused; `fields` names each ("workers") with its reason."""
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    workers: int = max(1, os.cpu_count() or 1)
-    slots: int = 8                        # jobs in flight per worker process
-    soft_time_limit_s: float = 25 * 60
-    hard_time_limit_s: float = 30 * 60
-    max_tasks_per_child: int = 1000
-    lease_s: float = 30.0
-    generate_retries: int = 3
-    generate_retry_delay_s: float = 60.0
-    stage_retries: int = 2
-    stage_retry_delay_s: float = 30.0
+class EngineSettings(Checked):
+    # Unknown keys are ignored: a setting a later version dropped may still be stored.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    section: ClassVar[str] = "engine"
+    error: ClassVar[type[SettingsInvalid]] = EngineSettingsError
 
-    def __post_init__(self) -> None:
-        checks = {
-            "workers": 1 <= self.workers <= 64, "slots": 1 <= self.slots <= 256,
-            "soft_time_limit_s": self.soft_time_limit_s > 0,
-            "hard_time_limit_s": self.hard_time_limit_s >= self.soft_time_limit_s,
-            "max_tasks_per_child": self.max_tasks_per_child >= 1, "lease_s": self.lease_s >= 1,
-            "generate_retries": 0 <= self.generate_retries <= 20, "stage_retries": 0 <= self.stage_retries <= 20,
-            "generate_retry_delay_s": self.generate_retry_delay_s >= 0,
-            "stage_retry_delay_s": self.stage_retry_delay_s >= 0,
-        }
-        bad = [name for name, ok in checks.items() if not ok]
-        if bad:
-            raise EngineSettingsError(f"invalid engine setting {bad[0]} = {getattr(self, bad[0])!r}")
+    workers: int = Field(min(MAX_WORKERS, max(1, os.cpu_count() or 1)), ge=1, le=MAX_WORKERS,
+                         description="1 to 64 worker processes")
+    slots: int = Field(8, ge=1, le=256, description="1 to 256 jobs per process")   # jobs in flight per process
+    soft_time_limit_s: float = Field(25 * 60.0, gt=0, description="more than 0 minutes")
+    hard_time_limit_s: float = Field(30 * 60.0, gt=0, description="at least the soft limit")
+    max_tasks_per_child: int = Field(1000, ge=1, description="1 or more jobs before a process is replaced")
+    lease_s: float = Field(30.0, ge=1, description="1 second or more")
+    generate_retries: int = Field(3, ge=0, le=20, description="0 to 20 retries")
+    generate_retry_delay_s: float = Field(60.0, ge=0, description="0 seconds or more")
+    stage_retries: int = Field(2, ge=0, le=20, description="0 to 20 retries")
+    stage_retry_delay_s: float = Field(30.0, ge=0, description="0 seconds or more")
+
+    @field_validator("hard_time_limit_s")
+    @classmethod
+    def _hard_after_soft(cls, hard: float, info: ValidationInfo) -> float:
+        soft = info.data.get("soft_time_limit_s")
+        if soft is not None and hard < soft:
+            raise ValueError("at least the soft limit")
+        return hard
 
     def policy(self, kind: str) -> TaskPolicy:
         if kind == "generate_article":
@@ -55,15 +59,15 @@ class EngineSettings:
         return TaskPolicy(0, 0.0)
 
     def with_overrides(self, **overrides: Any) -> EngineSettings:
-        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """These settings with the overrides that are not None, checked again."""
+        return self.checked({**self.to_dict(), **{k: v for k, v in overrides.items() if v is not None}})
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return self.model_dump()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EngineSettings:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls.checked(data)
 
 
 def load_engine_settings(db: Database) -> EngineSettings:

@@ -84,10 +84,10 @@ def provider_settings(profile: Profile, overrides: Mapping[str, str] | None = No
         if overrides.get("provider") and not overrides.get("model") and settings.provider != profile.provider:
             settings = dataclasses.replace(settings, model=_default_model(settings.provider))
     changed = (settings.provider, settings.model) != (profile.provider, profile.model)
-    profile = dataclasses.replace(profile, provider=settings.provider, model=settings.model,
-                                  base_url=settings.base_url,
-                                  # A one-run model override applies to every stage.
-                                  stage_models={} if changed else profile.stage_models)
+    profile = profile.model_copy(update={"provider": settings.provider, "model": settings.model,
+                                         "base_url": settings.base_url,
+                                         # A one-run model override applies to every stage.
+                                         "stage_models": {} if changed else profile.stage_models})
     return profile, settings
 
 

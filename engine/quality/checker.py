@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.errors import EditorError
 from engine.providers.base import Provider
 from engine.providers.settings import ProviderSettings
 from engine.quality.types import OFFLINE_CHECKER
@@ -40,7 +41,7 @@ MINICHECK_CONFIDENCE = 0.75
 JUDGE_CONFIDENCE = 0.7
 
 
-class CheckerSettingsError(ValueError):
+class CheckerSettingsError(EditorError, ValueError):
     """Checker settings that cannot work; str() is one line for the editor."""
 
 

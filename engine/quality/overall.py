@@ -1,8 +1,9 @@
 """The overall quality score and the publication gates.
 
 Both come from the config profile, stored there as plain JSON objects, so
-each is built from a dict with `from_dict` (missing keys take the defaults,
-unknown keys are an error naming the key) and written back with `to_dict`.
+each is built from a dict with `from_dict` (missing keys take the defaults; an
+unknown key or a value out of range raises engine.validation.SettingsInvalid,
+whose `fields` name each with its reason) and written back with `to_dict`.
 
 overall_quality_score = weighted mean of
     fact_check_score, 100 - bias_score, perspective_balance_score, originality_score
@@ -23,71 +24,57 @@ keywords; an article written in its own words (the tests' paraphrase scores
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field, model_validator
 
 from engine.quality.types import OverallResult
+from engine.validation import Checked
 
-_T = TypeVar("_T", "QualityGates", "QualityWeights")
-
-
-def _from_dict(cls: type[_T], data: dict[str, Any] | None) -> _T:
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data or {}) - known)
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    values: dict[str, Any] = {}
-    for key, value in (data or {}).items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{cls.__name__}.{key} must be a number, not {value!r}")
-        values[key] = value
-    return cls(**values)
+_SCORE = "between 0 and 100"
 
 
-@dataclass(frozen=True)
-class QualityGates:
-    bias_max: float = 20
-    fact_check_min: float = 80
-    perspective_min: float = 60
-    min_perspectives: int = 2
-    overall_min: float = 70
-    originality_min: float = 40
+class QualityGates(Checked):
+    # strict: a gate stored as "20" or true is refused, not read as a number.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    section: ClassVar[str] = "quality_gates"
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "min_perspectives":
-                if value < 0 or value != int(value):
-                    raise ValueError(f"QualityGates.min_perspectives must be a whole number >= 0, not {value!r}")
-            elif not 0 <= value <= 100:
-                raise ValueError(f"QualityGates.{f.name} must be between 0 and 100, not {value!r}")
+    bias_max: float = Field(20.0, ge=0, le=100, description=_SCORE)
+    fact_check_min: float = Field(80.0, ge=0, le=100, description=_SCORE)
+    perspective_min: float = Field(60.0, ge=0, le=100, description=_SCORE)
+    min_perspectives: int = Field(2, ge=0, le=100, description="a whole number from 0 to 100")
+    overall_min: float = Field(70.0, ge=0, le=100, description=_SCORE)
+    originality_min: float = Field(40.0, ge=0, le=100, description=_SCORE)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> QualityGates:
-        return _from_dict(cls, data)
+        return cls.checked(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
-@dataclass(frozen=True)
-class QualityWeights:
-    fact: float = 0.4
-    bias: float = 0.25
-    perspective: float = 0.2
-    originality: float = 0.15
+class QualityWeights(Checked):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    section: ClassVar[str] = "quality_weights"
 
-    def __post_init__(self) -> None:
-        values = [getattr(self, f.name) for f in fields(self)]
-        if any(v < 0 for v in values) or sum(values) <= 0:
-            raise ValueError("QualityWeights must be >= 0 and not all zero")
+    fact: float = Field(0.4, ge=0, description="a weight of 0 or more")
+    bias: float = Field(0.25, ge=0, description="a weight of 0 or more")
+    perspective: float = Field(0.2, ge=0, description="a weight of 0 or more")
+    originality: float = Field(0.15, ge=0, description="a weight of 0 or more")
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> QualityWeights:
+        if self.fact + self.bias + self.perspective + self.originality <= 0:
+            raise ValueError("weights that are not all 0")
+        return self
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> QualityWeights:
-        return _from_dict(cls, data)
+        return cls.checked(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def _show(value: float) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.profiles import ProfileData, validate_profile
+from engine.pipeline.brief import Profile
 from tests.conftest import CLI, REPO
 
 HUGE_ID = str(2**63)
@@ -282,5 +282,5 @@ def test_a_read_only_home_says_so_in_one_line_per_command(readable_tree: Path) -
 
 
 def test_a_profile_cannot_be_saved_with_a_password_in_its_base_url() -> None:
-    problems = validate_profile(ProfileData(provider="openai", model="m", base_url="http://bob:pw@localhost/v1"))
+    problems = Profile.problems({"provider": "openai", "model": "m", "base_url": "http://bob:pw@localhost/v1"})
     assert "user name or password" in problems["base_url"] and "pw" not in problems["base_url"]

@@ -3,6 +3,7 @@
 import pytest
 
 from engine.quality.overall import QualityGates, QualityWeights, score_overall
+from engine.validation import SettingsInvalid
 
 
 def test_defaults_follow_the_design() -> None:
@@ -19,20 +20,28 @@ def test_built_from_plain_dicts_with_defaults_for_missing_keys() -> None:
     assert QualityWeights.from_dict({"fact": 1, "bias": 1, "perspective": 1, "originality": 1}).fact == 1
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"fact_min": 80}, "unknown QualityGates setting"),
-    ({"bias_max": "20"}, "must be a number"),
-    ({"bias_max": 120}, "between 0 and 100"),
-    ({"min_perspectives": 1.5}, "whole number"),
+@pytest.mark.parametrize("data, field, reason", [
+    ({"fact_min": 80}, "fact_min", "an unknown setting (known: bias_max, fact_check_min, perspective_min, "
+                                   "min_perspectives, overall_min, originality_min)"),
+    ({"bias_max": "20"}, "bias_max", "between 0 and 100"),
+    ({"bias_max": True}, "bias_max", "between 0 and 100"),
+    ({"bias_max": 120}, "bias_max", "between 0 and 100"),
+    ({"min_perspectives": 1.5}, "min_perspectives", "a whole number from 0 to 100"),
 ])
-def test_bad_gate_settings_say_what_is_wrong(data: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_bad_gate_settings_say_what_is_wrong(data: dict, field: str, reason: str) -> None:
+    with pytest.raises(SettingsInvalid) as refused:
         QualityGates.from_dict(data)
+    assert refused.value.fields == {field: reason}
+    assert str(refused.value) == f"invalid {field}: {reason}"
 
 
 def test_bad_weights_are_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingsInvalid) as refused:
         QualityWeights.from_dict({"fact": 0, "bias": 0, "perspective": 0, "originality": 0})
+    assert refused.value.fields == {"quality_weights": "weights that are not all 0"}
+    with pytest.raises(SettingsInvalid) as refused:
+        QualityWeights.from_dict({"fact": -1, "bias": "x"})
+    assert refused.value.fields == {"fact": "a weight of 0 or more", "bias": "a weight of 0 or more"}
 
 
 def test_passing_article() -> None:

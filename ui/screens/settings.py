@@ -44,7 +44,7 @@ from app.services.settings import (
     GATE_DEFAULTS,
     GATE_FIELDS,
     ConnectionVerdict,
-    ProfileData,
+    Profile,
     ProfileResult,
     SaveResult,
     SettingsDraft,
@@ -121,7 +121,7 @@ def _checker_choice_of(checker: dict[str, str]) -> str:
     return provider if provider in _CHECKER_CHOICES else "same"
 
 
-def _choice_of(profile: ProfileData) -> str:
+def _choice_of(profile: Profile) -> str:
     if profile.provider == "openai" and profile.base_url:
         return "compatible"
     return profile.provider if profile.provider in _CHOICES else "offline"
@@ -134,7 +134,7 @@ class SettingsScreen(QWidget):
         super().__init__(parent)
         self._service = service
         self._snapshot: SettingsSnapshot | None = None
-        self._profile: ProfileData | None = None     # the stored profile the form started from
+        self._profile: Profile | None = None         # the stored profile the form started from
         self._clean: dict[str, Any] = {}             # the form's values as loaded
         self._problems: dict[str, str] = {}
         self._loading = False
@@ -319,7 +319,7 @@ class SettingsScreen(QWidget):
         self._snapshot = snapshot
         profiles = snapshot.profiles
         profile = next((p for p in profiles if p.id == profile_id), None) \
-            or next((p for p in profiles if p.is_default), None) or (profiles[0] if profiles else ProfileData())
+            or next((p for p in profiles if p.is_default), None) or (profiles[0] if profiles else Profile())
         self._profile = profile
         self._filling = True
         try:
@@ -349,7 +349,7 @@ class SettingsScreen(QWidget):
         self.test_button.setEnabled(True)
         self._edited()
 
-    def _fill_profile(self, profile: ProfileData) -> None:
+    def _fill_profile(self, profile: Profile) -> None:
         self.name_edit.setText(profile.name)
         self.provider_box.setCurrentIndex(_CHOICES.index(_choice_of(profile)))
         self._offer_models(_choice_of(profile))
@@ -373,21 +373,22 @@ class SettingsScreen(QWidget):
         self.checker_protocol_box.setCurrentIndex(_PROTOCOLS.index(protocol) if protocol in _PROTOCOLS else 0)
         self._show_provider_rows()
 
-    def _form_profile(self) -> ProfileData:
-        """The stored profile with the form's values (fields the form does not show are kept)."""
-        base = self._profile or ProfileData()
+    def _form_profile(self) -> dict[str, Any]:
+        """The stored profile's values with the form's on top (fields the form does not show are kept);
+        not checked yet: the service's validate gives the reasons of the refused ones."""
+        base = self._profile or Profile()
         choice = _CHOICES[self.provider_box.currentIndex()]
         gates = {name: (int(box.value()) if name == "min_perspectives" else box.value())
                  for name, box in self.gate_boxes.items()}
-        return dataclasses.replace(
-            base, name=self.name_edit.text(), provider="openai" if choice == "compatible" else choice,
-            model=self.model_box.currentText(),
-            base_url=(self.base_url_edit.text().strip() or None) if choice == "compatible" else None,
-            requests_per_minute=self.rpm_box.value(), tokens_per_minute=self.tpm_box.value(),
-            temperature=round(self.temperature_box.value(), 2), target_length=self.length_box.value(),
-            tone=self.tone_edit.text(), audience=self.audience_edit.text(),
-            style_guide=self.style_edit.toPlainText(), quality_gates={**base.quality_gates, **gates},
-            checker=self._form_checker())
+        return {
+            **base.model_dump(), "name": self.name_edit.text(),
+            "provider": "openai" if choice == "compatible" else choice, "model": self.model_box.currentText(),
+            "base_url": (self.base_url_edit.text().strip() or None) if choice == "compatible" else None,
+            "requests_per_minute": self.rpm_box.value(), "tokens_per_minute": self.tpm_box.value(),
+            "temperature": round(self.temperature_box.value(), 2), "target_length": self.length_box.value(),
+            "tone": self.tone_edit.text(), "audience": self.audience_edit.text(),
+            "style_guide": self.style_edit.toPlainText(), "quality_gates": {**base.quality_gates, **gates},
+            "checker": self._form_checker()}
 
     def _form_checker(self) -> dict[str, str]:
         """The checker as the profile stores it: empty for "same as generation"."""
@@ -419,7 +420,7 @@ class SettingsScreen(QWidget):
         return "openai" if choice == "compatible" else (choice if choice in API_KEY_ENV_VARS else None)
 
     def _form_state(self) -> dict[str, Any]:
-        return {"profile": dataclasses.asdict(self._form_profile()), "machine": self._form_machine(),
+        return {"profile": self._form_profile(), "machine": self._form_machine(),
                 "tuning": self._form_tuning(), "publish_folder": self.publish_edit.text().strip(),
                 "api_key": self.key_edit.text().strip()}
 
@@ -508,11 +509,18 @@ class SettingsScreen(QWidget):
         unplaced: list[str] = []
         shown = set()
         for key, reason in problems.items():
-            # A problem with a whole group (an unknown gate stored by an older version) shows at its first field.
-            field_key = key if key in self.fields else {"quality_gates": "quality_gates.bias_max",
-                                                        "engine": "engine.workers"}.get(key)
-            if field_key in self.fields:
-                self.fields[field_key].set_problem(reason)
+            if key in self.fields:
+                self.fields[key].set_problem(reason)
+                shown.add(key)
+        for key, reason in problems.items():
+            if key in self.fields:
+                continue
+            # A value no field shows (an unknown gate stored by an older version) shows, named, at a free
+            # field of its group; one of no group goes to the status line.
+            group = key.split(".", 1)[0] + "."
+            field_key = next((name for name in self.fields if name.startswith(group) and name not in shown), None)
+            if field_key is not None:
+                self.fields[field_key].set_problem(f"{key.split('.', 1)[-1].replace('_', ' ')}: {reason}")
                 shown.add(field_key)
             else:
                 unplaced.append(f"{key.replace('_', ' ')}: {reason}")
