@@ -4,7 +4,9 @@ Claiming is one `UPDATE ... RETURNING` inside a `BEGIN IMMEDIATE` transaction
 (on PostgreSQL the inner SELECT adds FOR UPDATE SKIP LOCKED), highest
 priority first, then oldest. A claimed job carries a lease its dispatcher
 renews; a lease that runs out means its dispatcher died, and the job goes
-back to PENDING so its article resumes from the last checkpoint.
+back to PENDING so its article resumes from the last checkpoint. Each of
+these moves is made by engine.execution.jobs.JobManager inside the
+transaction this module opens.
 
 A holder on this host is not waited for: its owner name carries its pid and
 its process's start time, so a dead holder (or a pid since reused by another
