@@ -44,8 +44,15 @@ class ProviderTuning(Checked):
 
 
 def _profile_of(config: AIGenerationConfig) -> Profile:
-    return Profile.checked({"id": config.id, "is_default": config.is_default,
-                            **{name: getattr(config, name) for name in PROFILE_FIELDS}})
+    values = {"id": config.id, "is_default": config.is_default,
+              **{name: getattr(config, name) for name in PROFILE_FIELDS}}
+    values["banned_phrases"] = tuple(values["banned_phrases"] or ())     # a JSON list
+    try:
+        return Profile.checked(values)
+    except SettingsInvalid:
+        # Stored before a check that refuses it now: listed as stored, unchecked, so that Settings shows
+        # each reason beside its field and the editor can fix it (saving checks it again).
+        return Profile.model_construct(**values)
 
 
 class ProfileStore:
