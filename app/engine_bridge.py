@@ -1,8 +1,16 @@
-"""Engine events in, typed Qt signals out, at most about ten bursts a second.
+"""Engine events in, the same typed event objects out as Qt signals, at most about ten bursts a second.
 
-The dispatcher calls `emit` on its own thread. Events wait in a deque; a timer
-on the GUI thread drains it every 100 ms, keeps only the newest progress of
-each article, and re-emits everything else in order as past-tense signals.
+The dispatcher calls `emit` on its own thread. Events wait in a deque; the
+first one of a burst wakes the GUI thread, which drains the deque 100 ms later
+(nothing runs while no events come: an idle window does not poll). A drain
+keeps only the newest progress of each article and the newest `ArticleView`
+of each article, and re-emits everything else in order, each signal carrying
+the engine's frozen dataclass whole (tokens, cost and error of a
+`StageFinished` included).
+
+A viewer window (another process runs the engine) feeds the `ArticleUpdated`
+and `QueueSummary` values it reads from the database through `emit` too, so
+the screens have one path for news whoever runs the engine.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from collections import deque
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.events import (
+    ArticleUpdated,
+    ArticleView,
     Event,
     JobFinished,
     JobStarted,
@@ -22,31 +32,45 @@ from engine.events import (
     StageStarted,
 )
 
-DRAIN_INTERVAL_MS = 100
+DRAIN_DELAY_MS = 100
+
+__all__ = ["ArticleUpdated", "ArticleView", "EngineBridge", "JobFinished", "JobStarted", "QueueSummary",
+           "StageFinished", "StageProgress", "StageStarted"]
 
 
 class EngineBridge(QObject):
-    job_started = Signal(int, str)                 # article id, keyword
-    stage_started = Signal(int, int, str)          # article id, stage index, stage name
-    stage_progressed = Signal(int, float, str)     # article id, overall fraction, message
-    stage_finished = Signal(int, int, str, str)    # article id, stage index, stage name, status
-    job_finished = Signal(int, str, str)           # article id, status, error ("" if none)
-    queue_summary_changed = Signal(object)         # QueueSummary
-    events_delivered = Signal(int)                 # how many events the last burst carried
+    job_started = Signal(object)                # JobStarted
+    stage_started = Signal(object)              # StageStarted
+    stage_progressed = Signal(object)           # StageProgress (the newest of each article in a burst)
+    stage_finished = Signal(object)             # StageFinished (tokens, cost, error, retries)
+    job_finished = Signal(object)               # JobFinished
+    article_updated = Signal(object)            # ArticleView, as the single writer committed it
+    queue_summary_changed = Signal(object)      # QueueSummary
+    events_delivered = Signal(int)              # how many events the last burst carried
+    _woken = Signal()                           # emitted on the engine's thread, received on the GUI's
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pending: deque[Event] = deque()
         self._lock = threading.Lock()
+        self._stopped = False
         self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DRAIN_DELAY_MS)
         self._timer.timeout.connect(self.drain)
-        self._timer.start()
+        self._woken.connect(self._schedule_drain)
 
     def emit(self, event: Event) -> None:
         """EventSink: called from any thread."""
         with self._lock:
+            first = not self._pending
             self._pending.append(event)
+        if first:
+            self._woken.emit()
+
+    def _schedule_drain(self) -> None:
+        if not self._stopped and not self._timer.isActive():
+            self._timer.start()
 
     def drain(self) -> None:
         with self._lock:
@@ -54,27 +78,33 @@ class EngineBridge(QObject):
         if not events:
             return
         latest_progress: dict[int, StageProgress] = {}
+        latest_view: dict[int, ArticleView] = {}
         summary: QueueSummary | None = None
         for event in events:
             if isinstance(event, StageProgress):
                 latest_progress[event.article_id] = event
+            elif isinstance(event, ArticleUpdated):
+                latest_view[event.article.id] = event.article
             elif isinstance(event, QueueSummary):
                 summary = event
             elif isinstance(event, JobStarted):
-                self.job_started.emit(event.article_id, event.keyword)
+                self.job_started.emit(event)
             elif isinstance(event, StageStarted):
-                self.stage_started.emit(event.article_id, event.index, event.stage)
+                self.stage_started.emit(event)
             elif isinstance(event, StageFinished):
                 latest_progress.pop(event.article_id, None)
-                self.stage_finished.emit(event.article_id, event.index, event.stage, event.status)
+                self.stage_finished.emit(event)
             elif isinstance(event, JobFinished):
                 latest_progress.pop(event.article_id, None)
-                self.job_finished.emit(event.article_id, event.status, event.error or "")
+                self.job_finished.emit(event)
         for progress in latest_progress.values():
-            self.stage_progressed.emit(progress.article_id, progress.fraction, progress.message)
+            self.stage_progressed.emit(progress)
+        for view in latest_view.values():
+            self.article_updated.emit(view)
         if summary is not None:
             self.queue_summary_changed.emit(summary)
         self.events_delivered.emit(len(events))
 
     def stop(self) -> None:
+        self._stopped = True
         self._timer.stop()

@@ -125,6 +125,8 @@ def add_engine_screens(window: MainWindow, context: AppContext, ops: BackgroundO
     window.add_screen_on_first_visit("Settings", "settings",
                                      lambda: SettingsScreen(SettingsService(context, ops, parent=window)))
     bridge.queue_summary_changed.connect(window.show_queue_summary)
+    if host is not None:
+        host.mode_changed.connect(window.show_engine_mode)
 
 
 async def _session(application: QApplication, context: AppContext) -> int:
@@ -136,7 +138,7 @@ async def _session(application: QApplication, context: AppContext) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     # SIGTERM (logout, `kill`, the packaging test) closes like File > Quit, without asking. The
-    # handler runs at the next Python-level event, at most the bridge's 100 ms drain away.
+    # handler runs at the next Python-level event: the engine host's watch, once a second, is one.
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.force_close))
     # The session ends when the window closes, not when Qt sees its last window go: the
     # shutdown below must still run inside the loop.

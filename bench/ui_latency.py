@@ -1,6 +1,6 @@
 """UI latency: does the window keep its frames while the engine works, and how fast does it open?
 
-Three measurements, each on a fresh temporary data home, Qt's offscreen platform:
+Four measurements, each on a fresh temporary data home, Qt's offscreen platform:
 
 1. Heartbeat while a batch runs: the main window (built as app.gui builds it, with
    the Queue screen shown) while N articles run through an EngineHost against the
@@ -15,8 +15,11 @@ Three measurements, each on a fresh temporary data home, Qt's offscreen platform
    the table with its rows, then a scroll through the whole table with the scroll
    bar in steps (a step every 20 ms, as a dragged thumb would), with the heartbeat
    running: its longest gap is the longest stall, and each step's repaint is timed.
+4. Idle CPU: the main window (Queue screen shown) on a demo home, the engine started
+   and nothing queued, for --idle-seconds (20): the CPU time this process and its
+   worker processes used (psutil cpu_times, user + system), as a share of one core.
 
-    .venv/bin/python bench/ui_latency.py [--articles 100] [--keywords 100000] [--json]
+    .venv/bin/python bench/ui_latency.py [--articles 100] [--keywords 100000] [--idle-seconds 20] [--json]
 """
 
 from __future__ import annotations
@@ -156,12 +159,12 @@ async def batch_heartbeat(articles: int, latency: float) -> dict:
             screen = window.queue_screen
             finished: set[int] = set()
             bridge.job_finished.connect(
-                lambda article, status, _e: finished.add(article) if status != "retrying" else None)
+                lambda event: finished.add(event.article_id) if event.status != "retrying" else None)
             window.resize(1280, 800)
             window.show()
             window.sidebar.setCurrentRow(window.stack.indexOf(screen))
             started = []
-            host.started.connect(started.append)
+            host.mode_changed.connect(started.append)
             host.start()
             await until(lambda: bool(started), 30, "the engine to start")
             await until(lambda: screen.waiting_keywords == len(keyword_ids), 30, "the approved keywords")
@@ -298,6 +301,58 @@ async def keywords_screen(count: int) -> dict:
             "median_step_repaint_ms": round(statistics.median(repaints), 1)}
 
 
+# ---------------------------------------------------------------- 4. idle CPU
+
+
+def _cpu_seconds(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+async def idle_cpu(seconds: float) -> dict:
+    import psutil
+
+    from app.background import BackgroundOps
+    from app.context import AppContext
+    from app.engine_bridge import EngineBridge
+    from app.engine_host import EngineHost
+    from app.gui import build_main_window
+    from engine.demo import seed_demo
+    from engine.keywords import KeywordBook
+
+    with tempfile.TemporaryDirectory() as home:
+        context = AppContext.open(home)
+        seed_demo(KeywordBook(context.db))
+        ops = BackgroundOps()
+        bridge = EngineBridge()
+        host = EngineHost(context, ops, bridge)
+        window = build_main_window(context, ops, bridge, host)
+        screen = window.queue_screen
+        window.resize(1280, 800)
+        window.show()
+        window.sidebar.setCurrentRow(window.stack.indexOf(screen))
+        started = []
+        host.mode_changed.connect(started.append)
+        host.start()
+        await until(lambda: bool(started), 30, "the engine to start")
+        await asyncio.sleep(3)          # the first loads and the workers' imports settle
+        me = psutil.Process()
+        workers = me.children(recursive=True)
+        window_before = _cpu_seconds(me)
+        workers_before = sum(_cpu_seconds(w) for w in workers)
+        began = time.monotonic()
+        await asyncio.sleep(seconds)
+        wall = time.monotonic() - began
+        window_used = _cpu_seconds(me) - window_before
+        workers_used = sum(_cpu_seconds(w) for w in workers) - workers_before
+        window.close()
+        host.stop()
+        ops.shutdown(wait=True)
+        context.close()
+    return {"seconds": round(wall, 1), "window_cpu_percent": round(100 * window_used / wall, 2),
+            "workers": len(workers), "workers_cpu_percent": round(100 * workers_used / wall, 2)}
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -307,10 +362,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--keywords", type=int, default=100_000)
     parser.add_argument("--starts", type=int, default=3, help="warm starts after the first")
-    parser.add_argument("--only", choices=("batch", "start", "keywords"), help="run one of the three")
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--only", choices=("batch", "start", "keywords", "idle"), help="run one of the four")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    wanted = {args.only} if args.only else {"batch", "start", "keywords"}
+    wanted = {args.only} if args.only else {"batch", "start", "keywords", "idle"}
 
     import qasync
     from PySide6.QtCore import Qt
@@ -330,6 +386,8 @@ def main() -> None:
             results["keywords_screen"] = await keywords_screen(args.keywords)
         if "batch" in wanted:
             results["batch"] = await batch_heartbeat(args.articles, args.latency)
+        if "idle" in wanted:
+            results["idle"] = await idle_cpu(args.idle_seconds)
         return results
 
     results = qasync.run(measure())
@@ -344,6 +402,8 @@ def main() -> None:
         report_start(results["cold_start"])
     if "keywords_screen" in results:
         report_keywords(results["keywords_screen"])
+    if "idle" in results:
+        report_idle(results["idle"])
 
 
 def report_batch(batch: dict) -> None:
@@ -365,6 +425,12 @@ def report_keywords(keywords: dict) -> None:
     print(f"  scroll in {keywords['scroll_steps']} steps: longest stall {keywords['longest_stall_while_scrolling_ms']} ms, "
           f"p99 gap {keywords['p99_gap_while_scrolling_ms']} ms, step repaint median "
           f"{keywords['median_step_repaint_ms']} ms / longest {keywords['longest_step_repaint_ms']} ms")
+
+
+def report_idle(idle: dict) -> None:
+    print(f"Idle window (Queue screen, demo home, engine started, nothing queued), {idle['seconds']} s: "
+          f"{idle['window_cpu_percent']} % of a core in the window's process (target < 0.5), "
+          f"{idle['workers_cpu_percent']} % in its {idle['workers']} worker processes")
 
 
 if __name__ == "__main__":

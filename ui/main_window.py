@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine_host import EngineMode, Stopped, Viewer
 from app.services.keywords import DemoResult, KeywordService
 from app.version import __version__
 from engine.events import QueueSummary
@@ -175,6 +176,17 @@ class MainWindow(QMainWindow):
             self.notify("Batch finished", f"{summary.completed} article(s) completed, {summary.failed} failed.")
         self._queue_was_busy = busy
 
+    def show_engine_mode(self, mode: EngineMode) -> None:
+        """The engine's role in one line beside the queue's: watching another process's, or stopped and why."""
+        if isinstance(mode, Stopped):
+            self.engine_label.setText(f"Engine stopped: {mode.reason}")
+            self.engine_label.setToolTip("Nothing runs until Copydesk is opened again; the log has the details.")
+            self.show_message(f"The engine stopped: {mode.reason}")
+        elif isinstance(mode, Viewer):
+            self.engine_label.setText("Watching another process's engine")
+            self.engine_label.setToolTip(mode.holder)
+        self.engine_label.setVisible(isinstance(mode, Stopped | Viewer))
+
     def notify(self, title: str, text: str) -> None:
         """A desktop notification (tray message) where the desktop has a tray, and the status bar."""
         self.show_message(f"{title}: {text}")
@@ -248,7 +260,10 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.queue_label = QLabel()
         self.queue_label.hide()
-        for label in (self.queue_label, self.counts_label, self.database_label):
+        self.engine_label = QLabel()
+        self.engine_label.setObjectName("engineLabel")
+        self.engine_label.hide()
+        for label in (self.engine_label, self.queue_label, self.counts_label, self.database_label):
             bar.addPermanentWidget(label)
 
     def _on_screen_changed(self, index: int) -> None:

@@ -7,14 +7,15 @@ only it does (a status-bar line). Outcomes an editor can cause (nothing to
 generate, a budget too small, jobs already finished) are values, not
 exceptions: only the unexpected reaches `BackgroundOps.failed`.
 
-Live progress does not come from here: the engine bridge's signals carry it.
-A row read from the database carries `read_at`, the moment its query began, so
-the screen can tell a read that raced a newer engine event from a fresh one.
+Live progress does not come from here: the engine bridge's signals carry it
+(each committed change as an `ArticleView`, which `apply_view` folds into a
+row). The list query runs when the screen is first shown or refreshed; after
+that only articles the screen has not seen yet are read, by id.
 """
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,11 +25,11 @@ from PySide6.QtCore import QObject, Signal
 
 from app.background import BackgroundOps, LatestRequest
 from app.context import AppContext
-from app.engine_host import EngineHost
+from app.engine_host import EngineHost, EngineMode, Owner, Stopped, Viewer
 from app.services.base import Failure, Success, T, run_mutation
 from engine.articles import default_profile_name, list_articles, queue_article_ids, stage_log
 from engine.estimate import BatchEstimate, estimate_batch
-from engine.events import QueueSummary
+from engine.events import ArticleView, QueueSummary
 from engine.execution.queue import JobQueue
 from engine.execution.settings import load_engine_settings
 from engine.operations import generation
@@ -44,9 +45,10 @@ from engine.states import (
 )
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
-__all__ = ["ACTIVE", "Action", "ArticleStatus", "JobOutcome", "CONCURRENT_STAGES", "FINISHED", "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "GenerationPlan", "GenerationResult",
-           "PriorityResult", "QueueChanges", "QueueRow", "QueueService", "QueueSummary", "RetryResult",
-           "StageAttempt"]
+__all__ = ["ACTIVE", "Action", "ArticleStatus", "ArticleView", "JobOutcome", "CONCURRENT_STAGES", "FINISHED",
+           "STAGE_COUNT", "STAGE_NAMES", "BatchEstimate", "BudgetFit", "CancelResult", "EngineMode",
+           "GenerationPlan", "GenerationResult", "Owner", "PriorityResult", "QueueChanges", "QueueRow",
+           "QueueService", "QueueSummary", "RetryResult", "StageAttempt", "Stopped", "Viewer", "apply_view"]
 
 # Article statuses as the screen groups them (engine/states.py).
 ACTIVE = tuple(s.value for s in ArticleStatus if s in ACTIVE_ARTICLE)
@@ -74,7 +76,6 @@ class QueueRow:
     finished_at: datetime | None
     batch_id: str | None
     error_log: str | None
-    read_at: float = 0.0            # time.monotonic() when the query that read it began
     review_status: str = ReviewStatus.PENDING_REVIEW   # the queue lists unreviewed articles
 
     @property
@@ -144,7 +145,28 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _row(data: dict[str, Any], read_at: float) -> QueueRow:
+def apply_view(row: QueueRow, view: ArticleView, now: datetime) -> QueueRow:
+    """The row as the engine committed it. The view does not carry the start and end times: the
+    row keeps its own, and takes `now` as the moment it started or ended running."""
+    status = view.status
+    base = 1.0 if status == ArticleStatus.COMPLETED else view.stage_index / STAGE_COUNT
+    # Live progress inside a stage may already be past the last commit: a running row does not go back.
+    fraction = max(row.fraction, base) if status == row.status == ArticleStatus.GENERATING else base
+    started_at, finished_at = row.started_at, row.finished_at
+    if status == ArticleStatus.GENERATING and row.status != ArticleStatus.GENERATING:
+        started_at, finished_at = (row.started_at if row.status == ArticleStatus.QUEUED else None) or now, None
+    elif status in FINISHED and row.status not in FINISHED:
+        finished_at = now
+    elif status not in FINISHED:
+        finished_at = None
+    return dataclasses.replace(
+        row, keyword=view.keyword, status=status, stage=view.current_stage, stage_index=view.stage_index,
+        fraction=fraction, tokens=view.tokens_in + view.tokens_out, cost_usd=view.cost_usd,
+        retry_count=view.retry_count, error_log=view.error if view.error is not None else row.error_log,
+        started_at=started_at, finished_at=finished_at)
+
+
+def _row(data: dict[str, Any]) -> QueueRow:
     index = data["current_stage_index"] or 0
     status = data["status"]
     return QueueRow(
@@ -153,7 +175,7 @@ def _row(data: dict[str, Any], read_at: float) -> QueueRow:
         tokens=(data["tokens_in"] or 0) + (data["tokens_out"] or 0), cost_usd=data["cost_usd"] or 0.0,
         retry_count=data["retry_count"] or 0, started_at=_when(data["started_at"]),
         finished_at=_when(data["finished_at"]), batch_id=data["batch_id"], error_log=data["error_log"],
-        read_at=read_at, review_status=data["review_status"])
+        review_status=data["review_status"])
 
 
 def _retry_line(retry: Any) -> str:
@@ -175,12 +197,13 @@ class QueueService(QObject):
     """Queue operations for the Queue screen (and whoever shows the queue's state).
 
     `host` is the app's engine host, if any: the service passes on whether this
-    window runs the engine or only watches another process's (`engine_started`).
+    window runs the engine, only watches another process's, or saw its engine
+    stop (`engine_mode_changed`).
     """
 
     queue_changed = Signal(object)      # QueueChanges
     paused_changed = Signal(bool)
-    engine_started = Signal(str)        # "engine" or "viewer: <who runs it>"
+    engine_mode_changed = Signal(object)    # EngineMode
 
     def __init__(self, context: AppContext, ops: BackgroundOps, host: EngineHost | None = None,
                  parent: QObject | None = None) -> None:
@@ -190,16 +213,12 @@ class QueueService(QObject):
         self._ops = ops
         self._host = host
         if host is not None:
-            host.started.connect(self.engine_started)
+            host.mode_changed.connect(self.engine_mode_changed)
 
     @property
-    def engine_mode(self) -> str | None:
-        """"engine", "viewer: <who runs it>", or None while no engine has started here."""
-        if self._host is None:
-            return None
-        if self._host.viewer_of is not None:
-            return f"viewer: {self._host.viewer_of}"
-        return "engine" if self._host.is_engine else None
+    def engine_mode(self) -> EngineMode | None:
+        """Owner, Viewer(holder) or Stopped(reason); None while no engine has started here."""
+        return self._host.mode if self._host is not None else None
 
     # ------------------------------------------------------------------ reads
 
@@ -210,7 +229,7 @@ class QueueService(QObject):
 
     def load_rows(self, article_ids: Sequence[int], *, success: Success[list[QueueRow]],
                   failure: Failure = None) -> None:
-        """These articles as they are now (tokens, cost and errors that events do not carry)."""
+        """These articles as they are now (ones the screen has not seen: new, or queued elsewhere)."""
         self._ops.run(self._rows, list(article_ids), success=success, failure=failure)
 
     def stage_log(self, article_id: int, *, success: Success[list[StageAttempt]], failure: Failure = None,
@@ -273,14 +292,12 @@ class QueueService(QObject):
     # ------------------------------------------------- work in the background
 
     def _load(self) -> list[QueueRow]:
-        read_at = time.monotonic()
-        return self._rows(queue_article_ids(self._db, recent_batches=RECENT_BATCHES, limit=MAX_ROWS), read_at)
+        return self._rows(queue_article_ids(self._db, recent_batches=RECENT_BATCHES, limit=MAX_ROWS))
 
-    def _rows(self, ids: list[int], read_at: float | None = None) -> list[QueueRow]:
-        read_at = time.monotonic() if read_at is None else read_at
+    def _rows(self, ids: list[int]) -> list[QueueRow]:
         if not ids:
             return []
-        rows = [_row(data, read_at) for data in list_articles(self._db, ids=ids)]
+        rows = [_row(data) for data in list_articles(self._db, ids=ids)]
         rows.sort(key=lambda row: row.id, reverse=True)
         return rows
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -38,7 +38,7 @@ from engine.operations.review import Action, allowed_actions
 from engine.pipeline.names import STAGE_NAMES
 from engine.quality.presentation import SCORE_REPORTS, checker_text
 from engine.review import EXPORT_FORMATS, Export, export_article, override_claim, render_html
-from engine.states import ArticleStatus, ReviewStatus, Verdict
+from engine.states import ArticleStatus, JobOutcome, ReviewStatus, Verdict
 from engine.store.db import Database
 
 REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
@@ -46,7 +46,7 @@ VERDICTS = tuple(s.value for s in Verdict)
 
 # The engine's value types the screen reads, so that ui/ depends on this service only.
 __all__ = ["BIASED", "CONTRADICTED", "EXPORT_FORMATS", "HIGHLIGHT_KINDS", "KIND_LABELS", "MISQUOTE", "REVIEW_STATUSES",
-           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "Action", "ArticleRow", "ReviewStatus", "ArticleView", "ClaimRow",
+           "STAGE_NAMES", "UNVERIFIABLE", "VERDICTS", "Action", "ArticleRow", "ArticleStatus", "JobOutcome", "ReviewStatus", "ArticleView", "ClaimRow",
            "Decision", "EditSaved", "Export", "Highlight", "Regenerating", "ReviewService", "allowed_actions",
            "gate_in_words"]
 
@@ -366,6 +366,11 @@ class ReviewService(QObject):
         """Completed articles with this review status (None: all of them), best overall score first."""
         self._ops.run(self._load, review_status, success=success, failure=failure, latest=latest)
 
+    def rows(self, article_ids: Sequence[int], *, success: Success[list[ArticleRow]],
+             failure: Failure = None) -> None:
+        """These articles' list rows, for those of them that are completed (the others left the list)."""
+        self._ops.run(self._rows, list(article_ids), success=success, failure=failure)
+
     def article(self, article_id: int, *, success: Success[ArticleView], failure: Failure = None,
                 latest: LatestRequest | None = None) -> None:
         """One article with its rendered HTML, scores, claims and highlights."""
@@ -411,6 +416,9 @@ class ReviewService(QObject):
     def _load(self, review_status: str | None) -> list[ArticleRow]:
         rows = list_articles(self._db, status=ArticleStatus.COMPLETED, review_status=review_status)
         return sorted((ArticleRow.of(row) for row in rows), key=_by_score)
+
+    def _rows(self, article_ids: list[int]) -> list[ArticleRow]:
+        return [ArticleRow.of(row) for row in list_articles(self._db, status=ArticleStatus.COMPLETED, ids=article_ids)]
 
     def _article(self, article_id: int) -> ArticleView:
         return article_view(article_detail(self._db, article_id), self._publish_folder())

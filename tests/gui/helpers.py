@@ -45,3 +45,28 @@ def focus(qtbot, widget: QWidget) -> None:
     qtbot.waitUntil(window.isActiveWindow)
     widget.setFocus()
     qtbot.waitUntil(widget.hasFocus)
+
+
+class ArticleQueries:
+    """Counts the SELECTs over ai_articles that this database runs (real statements, any thread):
+    `listed` those that read a whole list, `by_id` those that read named articles (`id IN (...)`)."""
+
+    def __init__(self, db) -> None:
+        from sqlalchemy import event
+
+        self.listed = 0
+        self.by_id = 0
+        self._engine = db.engine
+        self._event = event
+        event.listen(self._engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _connection, _cursor, statement: str, *_args) -> None:
+        if not statement.lstrip().upper().startswith("SELECT") or "FROM ai_articles" not in statement:
+            return
+        if "ai_articles.id IN" in statement:
+            self.by_id += 1
+        else:
+            self.listed += 1
+
+    def close(self) -> None:
+        self._event.remove(self._engine, "before_cursor_execute", self._seen)

@@ -1,4 +1,5 @@
-"""The engine in the app: events become coalesced Qt signals; the host starts, runs and stops."""
+"""The engine in the app: events become coalesced Qt signals carrying the engine's typed events;
+the host starts, runs and stops, and says which mode it is in as a typed value."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ import pytest
 from app.background import BackgroundOps
 from app.context import AppContext
 from app.engine_bridge import EngineBridge
-from app.engine_host import EngineHost
-from engine.events import JobFinished, QueueSummary, StageProgress
+from app.engine_host import EngineHost, Owner, Viewer
+from engine.events import (
+    ArticleUpdated,
+    ArticleView,
+    JobFinished,
+    QueueSummary,
+    StageFinished,
+    StageProgress,
+)
 from engine.execution.settings import EngineSettings
 from engine.execution.tasks import batch_generate_articles
 from tests.pipeline_helpers import seed
@@ -19,8 +27,8 @@ def test_bridge_coalesces_progress_and_keeps_order(qtbot) -> None:
     bridge = EngineBridge()
     progressed: list[tuple[int, float]] = []
     finished: list[tuple[int, str]] = []
-    bridge.stage_progressed.connect(lambda a, f, _m: progressed.append((a, f)))
-    bridge.job_finished.connect(lambda a, s, _e: finished.append((a, s)))
+    bridge.stage_progressed.connect(lambda event: progressed.append((event.article_id, event.fraction)))
+    bridge.job_finished.connect(lambda event: finished.append((event.article_id, event.status)))
     for step in range(50):
         bridge.emit(StageProgress(1, "draft", 5, step / 50, "writing"))
         bridge.emit(StageProgress(2, "draft", 5, step / 100, "writing"))
@@ -34,6 +42,34 @@ def test_bridge_coalesces_progress_and_keeps_order(qtbot) -> None:
     bridge.stop()
 
 
+def _view(article_id: int, status: str, tokens_in: int) -> ArticleView:
+    return ArticleView(id=article_id, keyword="harbor road", status=status, current_stage="draft", stage_index=5,
+                       stage_count=14, tokens_in=tokens_in, tokens_out=10, cost_usd=0.02, error=None, retry_count=0)
+
+
+def test_bridge_delivers_the_engines_typed_events_whole(qtbot) -> None:
+    """A finished stage arrives with its tokens, cost and error; an article's newest committed view only."""
+    bridge = EngineBridge()
+    failed = StageFinished(article_id=4, stage="draft", index=5, attempt=2, status="failed", started_at=1.0,
+                           finished_at=2.5, model="gpt-4o-mini", tokens_in=812, tokens_out=97, cost_usd=0.0031,
+                           output=None, error="429 rate limited", retries=[{"reason": "429", "delay_s": 2}])
+    stages: list[StageFinished] = []
+    views: list[ArticleView] = []
+    bridge.stage_finished.connect(stages.append)
+    bridge.article_updated.connect(views.append)
+    bridge.emit(failed)
+    bridge.emit(ArticleUpdated(_view(4, "generating", 700)))
+    bridge.emit(ArticleUpdated(_view(4, "failed", 812)))
+    with qtbot.waitSignal(bridge.events_delivered, timeout=2000) as delivered:
+        pass
+    assert delivered.args == [3]
+    assert stages == [failed]
+    assert (stages[0].tokens_in, stages[0].tokens_out, stages[0].cost_usd, stages[0].error) == (
+        812, 97, 0.0031, "429 rate limited")
+    assert views == [_view(4, "failed", 812)]
+    bridge.stop()
+
+
 @pytest.mark.slow
 def test_host_runs_a_batch_and_stops_cleanly(qtbot, context: AppContext, ops: BackgroundOps) -> None:
     bridge = EngineBridge()
@@ -41,16 +77,16 @@ def test_host_runs_a_batch_and_stops_cleanly(qtbot, context: AppContext, ops: Ba
     try:
         articles = batch_generate_articles(context.db, seed(context.db)[:3], EngineSettings()).article_ids
         done: set[int] = set()
-        bridge.job_finished.connect(lambda article, status, _e: done.add(article) if status == "completed" else None)
-        with qtbot.waitSignal(host.started, timeout=10000) as started:
+        bridge.job_finished.connect(lambda event: done.add(event.article_id) if event.status == "completed" else None)
+        with qtbot.waitSignal(host.mode_changed, timeout=10000) as started:
             host.start()
-        assert started.args == ["engine"]
+        assert started.args == [Owner()] and host.mode == Owner()
         qtbot.waitUntil(lambda: done == set(articles), timeout=60000)
         viewer_bridge = EngineBridge()
         viewer = EngineHost(context, ops, viewer_bridge, settings=EngineSettings(workers=1))
-        with qtbot.waitSignal(viewer.started, timeout=10000) as attached:
+        with qtbot.waitSignal(viewer.mode_changed, timeout=10000) as attached:
             viewer.start()
-        assert attached.args[0].startswith("viewer") and not viewer.is_engine
+        assert isinstance(attached.args[0], Viewer) and attached.args[0].holder and not viewer.is_engine
         with qtbot.waitSignal(viewer_bridge.queue_summary_changed, timeout=5000) as summary:
             pass
         assert summary.args[0].completed == 3

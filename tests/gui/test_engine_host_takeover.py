@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.background import BackgroundOps
 from app.context import AppContext
 from app.engine_bridge import EngineBridge
-from app.engine_host import EngineHost
+from app.engine_host import EngineHost, Owner, Viewer
 from engine.execution.queue import ENGINE_LEASE
 from engine.execution.settings import EngineSettings
 from engine.execution.tasks import batch_generate_articles
@@ -44,15 +44,15 @@ def test_viewer_window_takes_over_after_the_engine_process_is_killed(qtbot, cont
 
         qtbot.waitUntil(leased, timeout=30000)
         host = EngineHost(context, ops, EngineBridge(), settings=EngineSettings(workers=1, slots=4))
-        with qtbot.waitSignal(host.started, timeout=10000) as attached:
+        with qtbot.waitSignal(host.mode_changed, timeout=10000) as attached:
             host.start()
-        assert attached.args[0].startswith("viewer") and not host.is_engine
+        assert isinstance(attached.args[0], Viewer) and not host.is_engine
 
         os.killpg(owner.pid, signal.SIGKILL)
         owner.wait(timeout=10)
-        with qtbot.waitSignal(host.started, timeout=15000) as took_over:
+        with qtbot.waitSignal(host.mode_changed, timeout=15000) as took_over:
             pass
-        assert took_over.args == ["engine"] and host.is_engine and host.viewer_of is None
+        assert took_over.args == [Owner()] and host.is_engine and host.mode == Owner()
 
         subprocess.run([sys.executable, "-m", "app", "--home", context_home, "jobs", "resume"], cwd=REPO,
                        check=True, capture_output=True)

@@ -61,9 +61,9 @@ def test_no_missed_beats_while_fifty_articles_run(qtbot, context: AppContext, op
     screen = QueueScreen(service, bridge)
     qtbot.addWidget(screen)
     finished: set[int] = set()
-    bridge.job_finished.connect(lambda article, _status, _error: finished.add(article))
+    bridge.job_finished.connect(lambda event: finished.add(event.article_id))
     try:
-        with qtbot.waitSignal(host.started, timeout=20_000):
+        with qtbot.waitSignal(host.mode_changed, timeout=20_000):
             host.start()
         screen.resize(1180, 760)
         screen.show()

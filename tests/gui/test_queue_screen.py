@@ -43,9 +43,9 @@ class Engine:
         self.service = QueueService(context, ops, self.host)
         self.screen = QueueScreen(self.service, self.bridge)
         self.finished: dict[int, str] = {}
-        self.bridge.job_finished.connect(lambda article, status, _error: self.finished.__setitem__(article, status))
+        self.bridge.job_finished.connect(lambda event: self.finished.__setitem__(event.article_id, event.status))
         qtbot.addWidget(self.screen)
-        with qtbot.waitSignal(self.host.started, timeout=20_000):
+        with qtbot.waitSignal(self.host.mode_changed, timeout=20_000):
             self.host.start()
 
     def show(self, qtbot) -> QueueScreen:

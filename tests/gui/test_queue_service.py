@@ -1,7 +1,9 @@
-"""QueueService and the screen's controls without an engine: estimates, budget caps, priority, pause."""
+"""QueueService and the screen's controls without an engine: estimates, budget caps, priority, pause;
+rows that follow the engine's ArticleUpdated events without reloading."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -13,12 +15,15 @@ from app.context import AppContext
 from app.engine_bridge import EngineBridge
 from app.services.queue import GenerationPlan, GenerationResult, QueueService
 from engine.articles import list_articles
-from engine.events import QueueSummary
+from engine.events import ArticleUpdated, QueueSummary
+from engine.execution.jobs import article_views
 from engine.execution.settings import EngineSettings
 from engine.execution.tasks import batch_generate_articles
 from engine.store.models import Job
+from tests.gui.helpers import ArticleQueries
 from tests.pipeline_helpers import seed, use_provider
 from ui.dialogs.queue_generate import QueueGenerateDialog
+from ui.models.queue_table import TOKENS
 from ui.screens.queue import QueueScreen
 
 REMOTE = "https://api.example.test/v1"      # not this computer: priced from the table
@@ -147,13 +152,50 @@ def test_pause_and_raise_priority_from_the_screen(qtbot, context: AppContext, se
     assert priority[newest] == 1 and priority[oldest] == 0
 
 
-def test_articles_queued_elsewhere_appear_with_the_next_summary(qtbot, context: AppContext, bridge: EngineBridge,
-                                                                 screen: QueueScreen) -> None:
+def committed(context: AppContext, article_ids: list[int]) -> list[ArticleUpdated]:
+    """What the single writer emits after committing these articles (read from the database as it does)."""
+    with context.db.read() as session:
+        return [ArticleUpdated(view) for view in article_views(session, article_ids)]
+
+
+def test_articles_queued_elsewhere_appear_from_their_events_without_a_reload(
+        qtbot, context: AppContext, bridge: EngineBridge, screen: QueueScreen) -> None:
     approved = seed(context.db)
-    bridge.queue_summary_changed.emit(QueueSummary(0, 0, 0, 0, 0, 0, 0.0))
-    # Articles queued by someone else (the command line): the next summary's totals grow, the rows reload.
-    batch_generate_articles(context.db, approved[:3], EngineSettings())
-    bridge.queue_summary_changed.emit(QueueSummary(3, 0, 0, 0, 0, 0, 0.0, paused=True))
-    qtbot.waitUntil(lambda: screen.model.rowCount() == 3)
-    assert screen.waiting_keywords == len(approved) - 3
-    assert {a["status"] for a in list_articles(context.db)} == {"queued"}
+    # Articles queued by someone else (the command line): the engine announces them as it takes them.
+    queued = batch_generate_articles(context.db, approved[:3], EngineSettings()).article_ids
+    events = committed(context, queued)
+    queries = ArticleQueries(context.db)
+    try:
+        for event in events:
+            bridge.emit(event)
+        qtbot.waitUntil(lambda: screen.model.rowCount() == 3)
+        assert [screen.model.row_at(p).id for p in range(3)] == sorted(queued, reverse=True)
+        assert queries.by_id >= 1 and queries.listed == 0      # read by id; the list query never ran
+        bridge.emit(QueueSummary(3, 0, 0, 0, 0, 0, 0.0, paused=True))
+        qtbot.waitUntil(screen.paused_banner.isVisible)
+        assert {a["status"] for a in list_articles(context.db)} == {"queued"}
+    finally:
+        queries.close()
+
+
+def test_a_row_follows_its_article_updated_without_a_query(qtbot, context: AppContext, bridge: EngineBridge,
+                                                           ops: BackgroundOps) -> None:
+    approved = seed(context.db)
+    article = batch_generate_articles(context.db, approved[:1], EngineSettings()).article_ids[0]
+    screen = QueueScreen(QueueService(context, ops), bridge)
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(lambda: not screen.is_loading and screen.model.rowCount() == 1)
+    [event] = committed(context, [article])
+    queries = ArticleQueries(context.db)
+    try:
+        view = dataclasses.replace(event.article, status="failed", current_stage="draft", stage_index=5,
+                                   tokens_in=1_500, tokens_out=300, cost_usd=0.0123, error="draft: 500 upstream")
+        bridge.emit(ArticleUpdated(view))
+        qtbot.waitUntil(lambda: screen.model.row_at(0).status == "failed")
+        row = screen.model.row_at(0)
+        assert (row.stage_index, row.tokens, row.cost_usd, row.error_log) == (5, 1_800, 0.0123, "draft: 500 upstream")
+        assert screen.model.index(0, TOKENS).data() == "1,800"
+        assert (queries.listed, queries.by_id) == (0, 0)      # no reload, no re-read: the event was the news
+    finally:
+        queries.close()

@@ -15,9 +15,13 @@ from app.context import AppContext
 from app.engine_bridge import EngineBridge
 from app.services.review import ReviewService
 from engine.articles import article_detail
+from engine.events import ArticleUpdated, JobFinished
+from engine.execution.jobs import article_views
+from engine.execution.settings import EngineSettings
+from engine.operations import generation
 from engine.review import revisions
 from engine.store.models import Job
-from tests.gui.helpers import click_message_button, focus, wait_for_dialog
+from tests.gui.helpers import ArticleQueries, click_message_button, focus, wait_for_dialog
 from tests.gui.test_review_service import (  # noqa: F401  (fixtures)
     FLAGGED,
     check_in_process,
@@ -254,12 +258,58 @@ def test_a_running_engine_ends_the_recheck(qtbot, finished: None, make_screen,  
     dialog.accept()
     qtbot.waitUntil(screen.score_panel.recheck_label.isVisible)
     assert screen.score_panel.recheck_label.text().startswith("<i>Re-checking the edited text")
-    # The engine runs the queued check and reports the job finished.
+    # The engine runs the queued check, commits the scores and reports the job finished.
     check_in_process(context.db, article)
-    bridge.job_finished.emit(article, "completed", "")
+    for event in committed(context, [article]):
+        bridge.emit(event)
+    bridge.emit(JobFinished(None, article, "completed"))
     qtbot.waitUntil(lambda: not screen.score_panel.recheck_label.isVisible())
     qtbot.waitUntil(lambda: screen.current_article.scores["overall"] != old_overall)
     assert format_at(screen, "disastrous").property(KIND_PROPERTY) == "biased"
+    # The list's row took the new score from that one article's row.
+    qtbot.waitUntil(lambda: screen.model.article_at(screen.model.row_of(article)).overall
+                    == screen.current_article.scores["overall"])
+
+
+def committed(context: AppContext, article_ids: list[int]) -> list[ArticleUpdated]:
+    """What the single writer emits after committing these articles."""
+    with context.db.read() as session:
+        return [ArticleUpdated(view) for view in article_views(session, article_ids)]
+
+
+def test_a_committed_change_updates_one_row_without_reloading_the_list(qtbot, finished: None,  # noqa: F811
+                                                                       make_screen, context: AppContext) -> None:
+    bridge = EngineBridge()
+    screen = make_screen(bridge)
+    article = screen.proxy.id_at(0)
+    others = {screen.proxy.id_at(r): screen.model.article_at(screen.model.row_of(screen.proxy.id_at(r)))
+              for r in range(1, screen.proxy.rowCount())}
+    check_in_process(context.db, article)       # the engine re-checks it and commits
+    [event] = committed(context, [article])
+    reset: list[bool] = []
+    screen.model.modelReset.connect(lambda: reset.append(True))
+    queries = ArticleQueries(context.db)
+    try:
+        bridge.emit(event)
+        qtbot.waitUntil(lambda: queries.by_id >= 1)
+        qtbot.waitUntil(lambda: not screen._reading_rows)
+        assert queries.listed == 0 and not reset        # one article read by id, the list not reloaded
+        for other, row in others.items():               # the other rows untouched
+            assert screen.model.article_at(screen.model.row_of(other)) == row
+    finally:
+        queries.close()
+    # An article regenerated elsewhere leaves "completed", and the list, again without a reload.
+    leaving = next(iter(others))
+    generation.regenerate(context.db, leaving, "revision", EngineSettings())
+    [left] = committed(context, [leaving])
+    assert left.article.status == "queued"
+    queries = ArticleQueries(context.db)
+    try:
+        bridge.emit(left)
+        qtbot.waitUntil(lambda: screen.model.row_of(leaving) is None, timeout=5000)
+    finally:
+        queries.close()
+    assert not reset and queries.listed == 0 and queries.by_id == 1
 
 
 def test_nothing_to_review(qtbot, make_screen) -> None:

@@ -7,17 +7,15 @@ Cell texts are formatted when a row changes, not when it is painted: a paint
 asks data() for several roles of every visible cell, each call a trip into
 Python while the engine's threads compete for the GIL.
 
-Rows read from the database and engine events can cross: a read that began
-before the engine committed a change can arrive after the event that announced
-it. Each row remembers when an event last touched it, and a read older than
-that keeps the event's status and stage (its tokens, cost and errors, which
-events do not carry, are still taken).
+The engine says what a row is: `apply_view` takes each `ArticleView` the
+single writer committed (status, stage, tokens, cost, the newest error line).
+Between commits, a running stage's start and progress move the bar and the
+stage name only; no status is decided here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,10 +33,10 @@ from app.services.queue import (
     CONCURRENT_STAGES,
     FINISHED,
     STAGE_COUNT,
-    STAGE_NAMES,
     ArticleStatus,
-    JobOutcome,
+    ArticleView,
     QueueRow,
+    apply_view,
 )
 from ui.theme import status_dot
 
@@ -121,7 +119,6 @@ class QueueTableModel(QAbstractTableModel):
         self._rows: list[QueueRow] = []
         self._cells: list[list[str]] = []
         self._messages: dict[int, str] = {}         # article id -> the running stage's last progress message
-        self._event_at: dict[int, float] = {}       # article id -> time.monotonic() of the last event applied
         self._row_of: dict[int, int] = {}
         self._now = datetime.now(UTC)
         self._icons = {status: status_dot(colour) for status, colour in STATUS_COLOURS.items()}
@@ -172,72 +169,60 @@ class QueueTableModel(QAbstractTableModel):
         self._row_of = {row.id: i for i, row in enumerate(self._rows)}
         kept = set(self._row_of)
         self._messages = {k: v for k, v in self._messages.items() if k in kept}
-        self._event_at = {k: v for k, v in self._event_at.items() if k in kept}
         self.endResetModel()
 
-    def apply_rows(self, rows: Iterable[QueueRow]) -> list[int]:
-        """Rows read again (after a mutation, or for the tokens a finished stage added); returns
-        the ids of those not in the table, which need a full load to find their place."""
-        unknown: list[int] = []
+    def apply_rows(self, rows: Iterable[QueueRow]) -> None:
+        """Rows read again after a mutation (cancel, retry), for the articles the table holds."""
         for fresh in rows:
             position = self._row_of.get(fresh.id)
-            if position is None:
-                unknown.append(fresh.id)
+            if position is not None:
+                self._set(position, fresh)
+
+    def insert_rows(self, rows: Iterable[QueueRow]) -> None:
+        """Articles the table did not hold (a new batch, one queued from the command line), each
+        in its place (newest first); ones it holds already are updated instead."""
+        for row in sorted(rows, key=lambda r: r.id):
+            position = self._row_of.get(row.id)
+            if position is not None:
+                self._set(position, row)
                 continue
-            current = self._rows[position]
-            if fresh.read_at < self._event_at.get(fresh.id, 0.0):
-                # An event overtook this read: its status and stage are newer than the database's.
-                fresh = dataclasses.replace(fresh, status=current.status, stage=current.stage,
-                                            stage_index=current.stage_index, fraction=current.fraction,
-                                            started_at=fresh.started_at or current.started_at)
-            else:
-                self._messages.pop(fresh.id, None)
-            self._set(position, fresh)
-        return unknown
+            place = next((i for i, held in enumerate(self._rows) if held.id < row.id), len(self._rows))
+            self.beginInsertRows(QModelIndex(), place, place)
+            self._rows.insert(place, row)
+            self._cells.insert(place, self._format(row))
+            self._row_of = {held.id: i for i, held in enumerate(self._rows)}
+            self.endInsertRows()
 
     # ------------------------------------------------------- engine events
 
-    def job_started(self, article_id: int) -> bool:
-        """Returns False for an article the table does not show (it needs a full load)."""
-        return self._event(article_id, lambda row: dataclasses.replace(
-            row, status=ArticleStatus.GENERATING, started_at=row.started_at or datetime.now(UTC), finished_at=None))
+    def apply_view(self, view: ArticleView) -> bool:
+        """A committed change. Returns False for an article the table does not hold (read it by id)."""
+        position = self._row_of.get(view.id)
+        if position is None:
+            return False
+        row = self._rows[position]
+        updated = apply_view(row, view, datetime.now(UTC))
+        if updated.status == row.status == ArticleStatus.GENERATING and row.stage_index > updated.stage_index:
+            # A stage that started after this commit is already shown: the row stays on it.
+            updated = dataclasses.replace(updated, stage=row.stage, stage_index=row.stage_index)
+        if updated.status != ArticleStatus.GENERATING:
+            self._messages.pop(view.id, None)
+        self._set(position, updated)
+        return True
 
     def stage_started(self, article_id: int, index: int, stage: str) -> bool:
         self._messages.pop(article_id, None)
         return self._event(article_id, lambda row: dataclasses.replace(
-            row, status=ArticleStatus.GENERATING, **_furthest(row, stage, index),
-            fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
+            row, **_furthest(row, stage, index), fraction=max(row.fraction, (index - 1) / STAGE_COUNT)))
 
     def stage_progressed(self, article_id: int, fraction: float, message: str) -> bool:
         if message:
             self._messages[article_id] = message
         return self._event(article_id, lambda row: dataclasses.replace(row, fraction=min(1.0, max(0.0, fraction))))
 
-    def stage_finished(self, article_id: int, index: int, stage: str, status: str) -> bool:
-        def finish(row: QueueRow) -> QueueRow:
-            fraction = index / STAGE_COUNT if status == ArticleStatus.COMPLETED else row.fraction
-            return dataclasses.replace(row, **_furthest(row, stage, index), fraction=max(row.fraction, fraction))
-
-        return self._event(article_id, finish)
-
-    def job_finished(self, article_id: int, status: str) -> bool:
-        """`status` is a JobOutcome: completed, failed, cancelled, or retrying (the job waits for its next attempt)."""
-        self._messages.pop(article_id, None)
-
-        now = datetime.now(UTC)
-
-        def finish(row: QueueRow) -> QueueRow:
-            if status == JobOutcome.RETRYING:
-                return dataclasses.replace(row, status=ArticleStatus.QUEUED, retry_count=row.retry_count + 1)
-            if status == JobOutcome.COMPLETED:
-                return dataclasses.replace(row, status=status, fraction=1.0, stage=STAGE_NAMES[-1],
-                                           stage_index=STAGE_COUNT, finished_at=now)
-            return dataclasses.replace(row, status=status, finished_at=now)
-
-        return self._event(article_id, finish)
-
-    def tick(self, now: datetime | None = None) -> None:
-        """A second went by: redraw the elapsed time of running articles, and nothing else."""
+    def tick(self, now: datetime | None = None) -> bool:
+        """A second went by: redraw the elapsed time of running articles, and nothing else.
+        Returns whether any article is running."""
         self._now = now or datetime.now(UTC)
         running = []
         for position, row in enumerate(self._rows):
@@ -247,6 +232,7 @@ class QueueTableModel(QAbstractTableModel):
         if running:
             self.dataChanged.emit(self.createIndex(min(running), ELAPSED), self.createIndex(max(running), ELAPSED),
                                   [_DISPLAY])
+        return bool(running)
 
     # ------------------------------------------------------------ for views
 
@@ -288,7 +274,6 @@ class QueueTableModel(QAbstractTableModel):
         position = self._row_of.get(article_id)
         if position is None:
             return False
-        self._event_at[article_id] = time.monotonic()
         self._set(position, change(self._rows[position]))
         return True
 

@@ -130,6 +130,31 @@ class ReviewTableModel(QAbstractTableModel):
         self._row_of = {row.id: i for i, row in enumerate(self._rows)}
         self.endResetModel()
 
+    def update_rows(self, rows: Sequence[ArticleRow], gone: Sequence[int] = ()) -> None:
+        """One article at a time, without a reset: each row replaced in place or inserted, and the
+        articles in `gone` (no longer completed) removed. The proxy sorts and filters them."""
+        for article_id in gone:
+            position = self._row_of.get(article_id)
+            if position is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), position, position)
+            del self._rows[position], self._cells[position], self._keys[position]
+            self._row_of = {row.id: i for i, row in enumerate(self._rows)}
+            self.endRemoveRows()
+        for row in rows:
+            position = self._row_of.get(row.id)
+            if position is None:
+                position = len(self._rows)
+                self.beginInsertRows(QModelIndex(), position, position)
+                self._rows.append(row)
+                self._cells.append(_cells(row))
+                self._keys.append(_sort_keys(row))
+                self._row_of[row.id] = position
+                self.endInsertRows()
+            elif self._rows[position] != row:
+                self._rows[position], self._cells[position], self._keys[position] = row, _cells(row), _sort_keys(row)
+                self.dataChanged.emit(self.index(position, 0), self.index(position, len(COLUMNS) - 1))
+
     def article_at(self, row: int) -> ArticleRow:
         return self._rows[row]
 

@@ -1,12 +1,13 @@
 """The Queue screen: generate approved keywords in one click, then watch, cancel, retry and pause.
 
-Rows come from one background query (QueueService.load) and are then kept live
-by the engine bridge's signals, each touching only its article's row. What
-events do not carry (tokens, cost, the error log) is read again once a second
-for the rows whose stages finished, in one query. A full reload happens only
-when articles appear that the table does not hold (a new batch, a batch queued
-from the command line), or, when another process runs the engine and no
-events reach this window, on each of the queue summaries it polls.
+Rows come from one background query (QueueService.load) when the screen is
+first shown or refreshed, and are then kept live by the engine bridge's
+signals alone, each touching only its article's row: an `ArticleView` after
+every commit (status, stage, tokens, cost, error), and stage starts and
+progress in between. An article the table does not hold yet (a new batch, one
+queued from the command line) is read by id and inserted. A viewer window gets
+the same `ArticleView`s from its engine host's poll, so there is no periodic
+reload here at all.
 """
 
 from __future__ import annotations
@@ -29,10 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.background import LatestRequest
-from app.engine_bridge import EngineBridge
+from app.engine_bridge import (
+    EngineBridge,
+    JobFinished,
+    JobStarted,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+)
 from app.services.queue import (
     Action,
+    ArticleView,
     CancelResult,
+    EngineMode,
     GenerationPlan,
     GenerationResult,
     JobOutcome,
@@ -42,6 +52,8 @@ from app.services.queue import (
     QueueService,
     QueueSummary,
     RetryResult,
+    Stopped,
+    Viewer,
 )
 from ui.dialogs.queue_generate import QueueGenerateDialog, cost_text
 from ui.models.queue_table import (
@@ -60,8 +72,7 @@ from ui.widgets.queue_progress_delegate import QueueProgressDelegate
 from ui.widgets.queue_stage_log import QueueStageLogPanel
 from ui.widgets.table_view import PlaceholderTableView
 
-TICK_MS = 1000          # elapsed times, and the rows whose stages finished, once a second
-RELOAD_DELAY_MS = 200   # several reasons to reload in a burst make one query
+TICK_MS = 1000          # the elapsed times of running articles, once a second
 STEPS = 1000            # the overall bar's resolution per article
 
 _EMPTY = ("No articles in the queue.\n\nApprove keywords on the Keywords screen, then press "
@@ -83,7 +94,7 @@ class QueueScreen(QWidget):
         self._loading = False
         self._loaded_once = False
         self._stale = True              # load on first show
-        self._dirty: set[int] = set()   # articles to read again (a stage finished: tokens, cost, errors)
+        self._unknown: set[int] = set() # articles an event named that the table does not hold
         self._reading_rows = False
         self._paused = False
         self._waiting = 0
@@ -159,10 +170,6 @@ class QueueScreen(QWidget):
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(TICK_MS)
         self._tick_timer.timeout.connect(self._tick)
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self._reload)
 
         self.generate_button.clicked.connect(self.generate_approved)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
@@ -171,13 +178,14 @@ class QueueScreen(QWidget):
         bridge.stage_progressed.connect(self._on_stage_progressed)
         bridge.stage_finished.connect(self._on_stage_finished)
         bridge.job_finished.connect(self._on_job_finished)
+        bridge.article_updated.connect(self._on_article_updated)
         bridge.queue_summary_changed.connect(self._on_summary)
         bridge.events_delivered.connect(self._after_events)
         service.queue_changed.connect(self._on_queue_changed)
         service.paused_changed.connect(self._show_paused)
-        service.engine_started.connect(self._show_engine_mode)
+        service.engine_mode_changed.connect(self._show_engine_mode)
         self._show_waiting(0)
-        self._show_engine_mode(service.engine_mode or "")
+        self._show_engine_mode(service.engine_mode)
         self._update_batch_bar()
         self._update_actions()
 
@@ -288,33 +296,42 @@ class QueueScreen(QWidget):
     def _on_queue_changed(self, changes: QueueChanges) -> None:
         if changes.added:
             self._refresh_counts()
-            self._request_reload()
+            self._read_unknown(changes.added)
         if changes.updated:
             self._apply_rows(list(changes.updated))
 
     # ------------------------------------------------------------- engine events
 
-    def _on_job_started(self, article_id: int, _keyword: str) -> None:
+    def _on_job_started(self, event: JobStarted) -> None:
         self._batch_changed = True
-        if not self.model.job_started(article_id):
-            self._request_reload()      # an article this table does not hold: a batch queued elsewhere
+        if self.model.row_of(event.article_id) is None:
+            self._read_unknown((event.article_id,))
 
-    def _on_stage_started(self, article_id: int, index: int, stage: str) -> None:
-        self.model.stage_started(article_id, index, stage)
+    def _on_stage_started(self, event: StageStarted) -> None:
+        self.model.stage_started(event.article_id, event.index, event.stage)
 
-    def _on_stage_progressed(self, article_id: int, fraction: float, message: str) -> None:
-        self.model.stage_progressed(article_id, fraction, message)
+    def _on_stage_progressed(self, event: StageProgress) -> None:
+        self.model.stage_progressed(event.article_id, event.fraction, event.message)
 
-    def _on_stage_finished(self, article_id: int, index: int, stage: str, status: str) -> None:
-        if self.model.stage_finished(article_id, index, stage, status):
-            self._dirty.add(article_id)
+    def _on_stage_finished(self, event: StageFinished) -> None:
+        # The row's totals come with the ArticleView of the commit; the open stage log gains the attempt.
+        if event.article_id == self.stage_log.article_id:
+            position = self.model.row_of(event.article_id)
+            if position is not None:
+                self.stage_log.update_article(self.model.row_at(position))
 
-    def _on_job_finished(self, article_id: int, status: str, _error: str) -> None:
+    def _on_job_finished(self, event: JobFinished) -> None:
         self._batch_changed = True
-        if self.model.job_finished(article_id, status):
-            self._dirty.add(article_id)
-            if status == JobOutcome.COMPLETED:
-                self._refresh_counts()
+        if event.status == JobOutcome.COMPLETED:
+            self._refresh_counts()
+
+    def _on_article_updated(self, view: ArticleView) -> None:
+        position = self.model.row_of(view.id)
+        was = self.model.row_at(position).status if position is not None else None
+        if not self.model.apply_view(view):
+            self._read_unknown((view.id,))
+        elif was != view.status:
+            self._batch_changed = True
 
     def _after_events(self, _count: int) -> None:
         # Once per burst of events (at most ~10 a second), not once per event. The overall bar
@@ -333,52 +350,55 @@ class QueueScreen(QWidget):
     def _on_summary(self, summary: QueueSummary) -> None:
         self._show_paused(summary.paused)
         total = summary.queued + summary.running + summary.completed + summary.failed + summary.cancelled
-        grew = self._article_total is not None and total != self._article_total
+        if self._article_total is not None and total != self._article_total:
+            self._refresh_counts()      # articles queued elsewhere change "Generate approved (N)"
         self._article_total = total
-        viewer = (self._service.engine_mode or "").startswith("viewer")
-        # Without the engine in this process no events arrive: the summaries are the only news.
-        if viewer or grew:
-            self._request_reload()
-        if grew:
-            self._refresh_counts()
 
     def _tick(self) -> None:
-        self.model.tick()
-        self._update_batch_bar()
-        if self._dirty and not self._reading_rows:
-            ids, self._dirty = sorted(self._dirty), set()
-            self._reading_rows = True
-            self._service.load_rows(ids, success=self._rows_read, failure=self._rows_not_read)
+        if self.model.tick():
+            self._update_batch_bar()
 
-    def _rows_read(self, rows: list[QueueRow]) -> None:
+    def _read_unknown(self, article_ids: tuple[int, ...]) -> None:
+        """Articles the table does not hold, read by id once the first load has placed the rest."""
+        if not self._loaded_once:
+            return                      # the first load brings them
+        self._unknown.update(article_ids)
+        if not self._reading_rows:
+            self._read_next_unknown()
+
+    def _read_next_unknown(self) -> None:
+        ids, self._unknown = sorted(self._unknown), set()
+        if not ids:
+            return
+        self._reading_rows = True
+        self._service.load_rows(ids, success=self._unknown_read, failure=self._unknown_not_read)
+
+    def _unknown_read(self, rows: list[QueueRow]) -> None:
         self._reading_rows = False
-        self._apply_rows(rows)
+        if rows:
+            self.model.insert_rows(rows)
+            self._batch_changed = True
+            self._after_rows_changed()
+        self._read_next_unknown()
 
-    def _rows_not_read(self, _error: BaseException) -> None:
+    def _unknown_not_read(self, _error: BaseException) -> None:
         self._reading_rows = False
 
     def _apply_rows(self, rows: list[QueueRow]) -> None:
-        if self.model.apply_rows(rows):
-            self._request_reload()
+        self.model.apply_rows(rows)
         article = self.stage_log.article_id
         position = self.model.row_of(article) if article is not None else None
         if position is not None and any(row.id == article for row in rows):
             self.stage_log.update_article(self.model.row_at(position))
+        self._after_rows_changed()
+
+    def _after_rows_changed(self) -> None:
         self._update_batch_bar()
         self._update_actions()
 
     # ------------------------------------------------------------- loading
 
-    def _request_reload(self) -> None:
-        if not self._loaded_once:
-            return                      # the first show loads everything anyway
-        if self.isVisible():
-            self._reload_timer.start()
-        else:
-            self._stale = True
-
     def _reload(self) -> None:
-        self._reload_timer.stop()
         self._loading = True
         self._service.load(success=self._on_loaded, failure=self._on_load_failed, latest=self._latest_load)
 
@@ -440,12 +460,15 @@ class QueueScreen(QWidget):
         self.pause_action.setText("Resume &queue" if paused else "&Pause queue")
         self.paused_banner.setVisible(paused)
 
-    def _show_engine_mode(self, mode: str) -> None:
-        if mode.startswith("viewer"):
-            who = mode.removeprefix("viewer:").strip()
+    def _show_engine_mode(self, mode: EngineMode | None) -> None:
+        if isinstance(mode, Viewer):
             self.viewer_banner.setText(
                 "Another Copydesk process runs the engine on this database, so this window only watches its "
-                f"queue (updated every second). Cancel, retry, priority and pause still work.\n{who}")
+                f"queue (updated every second). Cancel, retry, priority and pause still work.\n{mode.holder}")
+            self.viewer_banner.show()
+        elif isinstance(mode, Stopped):
+            self.viewer_banner.setText(f"The engine stopped: {mode.reason}. Nothing runs until Copydesk is "
+                                       "opened again.")
             self.viewer_banner.show()
         else:
             self.viewer_banner.hide()

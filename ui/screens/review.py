@@ -6,6 +6,12 @@ an article loads its detail in the background (HTML rendered and sanitised
 there); the GUI thread only lays the HTML out and marks the spans. Mutations
 go through the ReviewService, whose signals make the screen reload what it
 shows, now if it is visible, else when it is next shown.
+
+The engine's news changes one article at a time: each committed change
+(`ArticleUpdated`) of an article that is completed, or that the list holds,
+reads that article's row alone (one query per burst of events for all of them)
+and puts it in place, inserts it, or takes it out of the list; the list is
+not reloaded.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,16 +38,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.background import LatestRequest
-from app.engine_bridge import EngineBridge
+from app.engine_bridge import ArticleView as CommittedArticle
+from app.engine_bridge import EngineBridge, JobFinished
 from app.services.review import (
     VERDICTS,
     Action,
     ArticleRow,
+    ArticleStatus,
     ArticleView,
     ClaimRow,
     Decision,
     EditSaved,
     Export,
+    JobOutcome,
     Regenerating,
     ReviewService,
     ReviewStatus,
@@ -79,8 +88,6 @@ TABS: tuple[tuple[str | None, str], ...] = (
     (ReviewStatus.REJECTED, "Rejected"), (ReviewStatus.PUBLISHED, "Published"), (None, "All"))
 EXPORTS = (("md", "&Markdown…", "Markdown (*.md)"), ("html", "&HTML…", "HTML (*.html)"),
            ("json", "&JSON…", "JSON (*.json)"))
-# Engine events come in bursts while a batch runs; the list is reloaded once per burst.
-RELOAD_DELAY_MS = 300
 
 _EMPTY = {
     "pending_review": "Nothing is waiting for review.\n\nArticles appear here when the engine has finished "
@@ -224,10 +231,8 @@ class ReviewScreen(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
 
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self._reload)
+        self._changed_ids: set[int] = set()      # articles whose rows to read again (engine news)
+        self._reading_rows = False
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.claims_table.selectionModel().selectionChanged.connect(self._on_claim_selected)
@@ -235,6 +240,7 @@ class ReviewScreen(QWidget):
         service.article_changed.connect(self._on_article_changed)
         if bridge is not None:
             bridge.job_finished.connect(self._on_job_finished)
+            bridge.article_updated.connect(self._on_article_updated)
         self._apply_filter()
         self._show_nothing()
         self._update_actions()
@@ -409,25 +415,50 @@ class ReviewScreen(QWidget):
         if article_id == self._current_id and self.isVisible():
             self._load_article(article_id)
 
-    def _on_job_finished(self, article_id: int, status: str, error: str) -> None:
+    def _on_job_finished(self, event: JobFinished) -> None:
+        article_id = event.article_id
         rechecked = article_id in self._rechecking
         self._rechecking.discard(article_id)
         stage = self._regenerating.pop(article_id, None)
         if rechecked or stage is not None:
             what = "Re-check" if stage is None else f"Regeneration from {stage.replace('_', ' ')}"
-            self.announced.emit(f"{what} finished." if status == "completed" else f"{what} {status}: {error}")
-        # Any finished job may bring an article (back) into review; one reload per burst.
-        if self.isVisible():
-            self._reload_timer.start()
-            if article_id == self._current_id:
-                self._load_article(article_id)
-        else:
-            self._stale = True
+            self.announced.emit(f"{what} finished." if event.status == JobOutcome.COMPLETED
+                                else f"{what} {event.status}: {event.error or ''}")
+        if article_id == self._current_id and self.isVisible():
+            self._load_article(article_id)
+
+    def _on_article_updated(self, view: CommittedArticle) -> None:
+        """Completed articles enter or change in the list; one it holds that is no longer completed leaves."""
+        if view.status != ArticleStatus.COMPLETED and self.model.row_of(view.id) is None:
+            return
+        self._changed_ids.add(view.id)
+        if not self._reading_rows:
+            self._read_changed()
+
+    def _read_changed(self) -> None:
+        ids, self._changed_ids = sorted(self._changed_ids), set()
+        if not ids:
+            return
+        self._reading_rows = True
+        self._service.rows(ids, success=lambda rows: self._on_rows_read(ids, rows),
+                           failure=lambda _error: self._rows_not_read())
+
+    def _on_rows_read(self, ids: list[int], rows: list[ArticleRow]) -> None:
+        self._reading_rows = False
+        read = {row.id for row in rows}
+        self.model.update_rows(rows, gone=[article_id for article_id in ids if article_id not in read])
+        self._update_counts()
+        if self._current_id is not None and self.proxy.row_of(self._current_id) is None:
+            self._select(0 if self.proxy.rowCount() else None)
+        self._update_summary()
+        self._read_changed()
+
+    def _rows_not_read(self) -> None:
+        self._reading_rows = False
 
     # ------------------------------------------------------------- loading
 
     def _reload(self) -> None:
-        self._reload_timer.stop()
         self._loading = True
         self._update_summary()
         self._service.load(success=self._on_loaded, failure=self._on_load_failed, latest=self._latest_load)
