@@ -31,11 +31,13 @@ _REASON = "reason"      # the error type of a line whose message is already the 
 class SettingsInvalid(EditorError, ValueError):
     """Settings refused; `fields` maps each refused field ("engine.workers") to its reason."""
 
+    subject: ClassVar[str] = ""     # what the message calls a field: "invalid <subject><field>: <reason>"
+
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = dict(fields)
         first, *rest = self.fields.items() or [("settings", "refused")]
         more = f" (and {len(rest)} more)" if rest else ""
-        super().__init__(f"invalid {first[0]}: {first[1]}{more}")
+        super().__init__(f"invalid {self.subject}{first[0]}: {first[1]}{more}")
 
     def prefixed(self, prefix: str) -> SettingsInvalid:
         """The same reasons under `prefix.` ("workers" -> "engine.workers")."""

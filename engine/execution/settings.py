@@ -24,6 +24,8 @@ MAX_WORKERS = 64
 class EngineSettingsError(SettingsInvalid):
     """Engine settings refused; `fields` names each ("workers") with its reason."""
 
+    subject: ClassVar[str] = "engine setting "
+
 
 class EngineSettings(Checked):
     # Unknown keys are ignored: a setting a later version dropped may still be stored.

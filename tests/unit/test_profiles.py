@@ -72,7 +72,7 @@ def test_engine_settings_limits_and_reasons() -> None:
     assert (edge.workers, edge.hard_time_limit_s) == (64, 60)
     # A setting a later version dropped is ignored, not refused: the stored row must still load.
     assert EngineSettings.from_dict({"slots": 3, "dropped_setting": 1}).slots == 3
-    with pytest.raises(EngineSettingsError, match="^invalid slots: 1 to 256 jobs per process$"):
+    with pytest.raises(EngineSettingsError, match="^invalid engine setting slots: 1 to 256 jobs per process$"):
         EngineSettings().with_overrides(slots=0, workers=None)
 
 
