@@ -136,12 +136,11 @@ def run(argv: list[str]) -> int:
         # Loaded already if a command got as far as raising them.
         from engine.errors import EditorError
         from engine.execution.queue import QueueError
-        from engine.execution.settings import EngineSettingsError
         from engine.store.db import DatabaseError
 
         # An error written for the editor (refused, bad input; a damaged, read-only or deleted
-        # database) is one line, not a bug. The last three are not EditorErrors yet (issue 12).
-        if isinstance(error, EditorError | DatabaseError | QueueError | EngineSettingsError):
+        # database) is one line, not a bug. The last two are not EditorErrors yet (issue 12).
+        if isinstance(error, EditorError | DatabaseError | QueueError):
             error_console().print(f"copydesk: error: {error}", markup=False)
             return 1
         logging.getLogger("copydesk.cli").exception("copydesk %s failed", " ".join(argv))
