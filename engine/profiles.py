@@ -1,6 +1,6 @@
 """Generation profiles (AIGenerationConfig) and machine settings, checked before saving.
 
-Every value is checked by a pydantic model (engine.validation): the profile by
+Every value is checked by a pydantic model (engine.checked): the profile by
 `Profile` (engine.pipeline.brief), this computer's engine settings by
 `EngineSettings`, provider-call tuning by `ProviderTuning`. A refused value
 raises SettingsInvalid, whose `fields` map each field to its reason, and
@@ -16,13 +16,14 @@ from typing import Any, ClassVar
 from pydantic import ConfigDict, Field
 from sqlalchemy import func, select, update
 
+from engine.checked import Checked
 from engine.errors import EditorError
 from engine.execution.settings import EngineSettings, load_engine_settings, save_engine_settings
 from engine.pipeline.brief import Profile
 from engine.pipeline.persist import PROVIDER_TUNING_KEY, TUNABLE
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIGenerationConfig, AppSetting
-from engine.validation import Checked, SettingsInvalid
+from engine.validation import SettingsInvalid
 
 # The profile's stored columns: every field of Profile but its row's id and default flag.
 PROFILE_FIELDS = tuple(name for name in Profile.model_fields if name not in ("id", "is_default"))

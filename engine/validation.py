@@ -1,31 +1,25 @@
-"""Settings checked by pydantic, with each refusal as data: field -> a reason the editor can read.
+"""Refused settings as data: field -> a reason the editor can read, and the limits they come from.
 
-A model built on `Checked` declares what each field must be in its
-`description` ("1 to 64 worker processes"); when a value breaks a field's
-limits or type, that description is the reason. A validator's own message
-(raised as ValueError) is the reason for the rules limits cannot say ("at
-least the soft limit"). Nested settings keep their path: a gate refused inside
-a profile is "quality_gates.bias_max".
+`SettingsInvalid` carries the reasons as `.fields` ("engine.workers" -> "1 to
+64 worker processes"), so that no caller has to read them back out of a
+message; its str() is one line, for the CLI.
 
-`Model.checked(values)` is the way in for values from outside (the Settings
-screen, the CLI, the database): a refusal raises `SettingsInvalid`, which
-carries the reasons as `.fields`, so that no caller has to read them back out
-of a message; its str() is one line, for the CLI. (Calling the model directly
-raises pydantic's ValidationError, with the same reasons as its messages: no
-custom __init__, as pydantic would then run it inside every validation.)
+Settings are checked by pydantic: models built on engine.checked.Checked, and
+plain frozen dataclasses whose fields declare their limits with `limit(...)`
+and check themselves with `check_fields` (EngineSettings). The dataclass way
+exists for settings imported before the desktop app's first paint: pydantic
+is imported only when such settings are first built, never by this module
+(tests/gui/test_gui_start.py holds the start to that).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
-
-from pydantic import BaseModel, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from functools import cache
+from typing import Any, ClassVar, get_type_hints
 
 from engine.errors import EditorError
-
-_REASON = "reason"      # the error type of a line whose message is already the editor's reason
 
 
 class SettingsInvalid(EditorError, ValueError):
@@ -49,61 +43,37 @@ def under(prefix: str, fields: Mapping[str, str]) -> dict[str, str]:
     return {f"{prefix}.{key}": reason for key, reason in fields.items()}
 
 
-def _reason(model: type[BaseModel], line: Mapping[str, Any]) -> str:
-    kind = line["type"]
-    if kind == _REASON:
-        return line["msg"]
-    if kind == "value_error":                       # a validator's ValueError: its message is the reason
-        return str(line["ctx"]["error"])
-    name = line["loc"][0] if line["loc"] else None
-    if kind == "extra_forbidden":
-        return f"an unknown setting (known: {', '.join(model.model_fields)})"
-    field = model.model_fields.get(name) if isinstance(name, str) else None
-    if field is not None and field.description:
-        return field.description
-    return line["msg"]
+def limit(reason: str, **limits: float) -> dict[str, Any]:
+    """A dataclass field's metadata: pydantic's limits for it (ge=1, le=64) and the reason when they are broken."""
+    return {"reason": reason, "limits": limits}
 
 
-class Checked(BaseModel):
-    """A settings model whose refusals carry the editor's reasons (see the module's docstring)."""
+@cache
+def _model_of(kind: type) -> Any:
+    """The pydantic model of a dataclass's fields, their limits and reasons (built once, on first use)."""
+    from pydantic import Field, create_model
 
-    section: ClassVar[str] = "settings"      # the key of a refusal of the whole model (not one field)
-    error: ClassVar[type[SettingsInvalid]] = SettingsInvalid     # what a refusal raises
+    from engine.checked import DataclassLimits
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _editor_reasons(cls, data: Any, handler: Any) -> Any:
-        try:
-            return handler(data)
-        except ValidationError as error:
-            lines: list[InitErrorDetails] = [
-                {"type": PydanticCustomError(_REASON, "{reason}", {"reason": _reason(cls, line)}),
-                 "loc": line["loc"], "input": line.get("input")}
-                for line in error.errors()]
-            raise ValidationError.from_exception_data(cls.__name__, lines) from None
-
-    @classmethod
-    def checked(cls, data: Mapping[str, Any] | None) -> Self:
-        """The model of `data` (missing keys take the defaults), or `error` (SettingsInvalid) with every reason."""
-        try:
-            return cls.model_validate(dict(data or {}))
-        except ValidationError as error:
-            raise cls.error(reasons(cls, error)) from None
-
-    @classmethod
-    def problems(cls, data: Mapping[str, Any] | None) -> dict[str, str]:
-        """Field -> reason for every refused value of `data`; empty when it is valid."""
-        try:
-            cls.checked(data)
-        except SettingsInvalid as error:
-            return error.fields
-        return {}
+    hints = get_type_hints(kind)
+    fields: dict[str, Any] = {
+        f.name: (hints[f.name], Field(f.default, description=f.metadata.get("reason"), **f.metadata.get("limits", {})))
+        for f in dataclasses.fields(kind)}
+    return create_model(f"{kind.__name__}Limits", __base__=DataclassLimits, **fields)
 
 
-def reasons(model: type[Checked], error: ValidationError) -> dict[str, str]:
-    """Field path -> reason, the first reason of each field (a field may break two limits)."""
-    found: dict[str, str] = {}
-    for line in error.errors():
-        key = ".".join(str(part) for part in line["loc"]) or model.section
-        found.setdefault(key, line["msg"] if line["type"] == _REASON else _reason(model, line))
-    return found
+def check_fields(instance: Any) -> dict[str, str]:
+    """Field -> reason for each field of the frozen dataclass `instance` outside its limits; the valid ones
+    are stored as pydantic coerced them ("3" -> 3). Call it from __post_init__."""
+    from pydantic import ValidationError
+
+    from engine.checked import reasons
+
+    model = _model_of(type(instance))
+    try:
+        checked = model.model_validate({f.name: getattr(instance, f.name) for f in dataclasses.fields(instance)})
+    except ValidationError as error:
+        return reasons(model, error)
+    for name, value in checked.model_dump().items():
+        object.__setattr__(instance, name, value)
+    return {}

@@ -5,7 +5,7 @@ both, and the context, which renders the prompts, do not import each other.
 
 `Profile` is the one profile model: the pipeline reads it, engine.profiles
 stores it (AIGenerationConfig) and the Settings screen edits it. It is checked
-by pydantic (engine.validation): `Profile.checked(values)` returns it or raises
+by pydantic (engine.checked): `Profile.checked(values)` returns it or raises
 SettingsInvalid naming each refused field ("temperature", "quality_gates.bias_max",
 "checker.base_url") with its reason.
 """
@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from engine.checked import Checked
 from engine.providers.settings import PROVIDER_NAMES
 from engine.quality.checker import CHECKER_PROTOCOLS
 from engine.quality.overall import QualityGates, QualityWeights
 from engine.quality.types import SourceDoc
-from engine.validation import Checked
 
 _URL = "an http(s) URL such as http://localhost:11434/v1"
 

@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, model_validator
 
+from engine.checked import Checked
 from engine.quality.types import OverallResult
-from engine.validation import Checked
 
 _SCORE = "between 0 and 100"
 
