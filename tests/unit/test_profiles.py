@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import EditorError
-from engine.execution.settings import EngineSettings, EngineSettingsError, load_engine_settings
+from engine.execution.settings import (
+    ENGINE_SETTINGS_KEY,
+    EngineSettings,
+    EngineSettingsError,
+    load_engine_settings,
+    save_engine_settings,
+)
 from engine.operations.settings import save_settings
 from engine.pipeline.brief import Profile
 from engine.pipeline.persist import TUNABLE, profile_of
 from engine.profiles import ProfileStore, ProviderTuning
 from engine.store.db import Database
-from engine.store.models import AIGenerationConfig
+from engine.store.models import AIGenerationConfig, AppSetting
 from engine.validation import SettingsInvalid
 
 
@@ -153,3 +159,17 @@ def test_a_save_with_any_refused_part_writes_nothing(db: Database) -> None:
     saved = save_settings(store, profile={**before.model_dump(), "tone": "brisk"}, machine={"workers": 2})
     assert saved.problems == {} and saved.profile_id == before.id
     assert store.list()[0].tone == "brisk" and store.engine_settings().workers == 2
+
+
+def test_engine_settings_are_checked_on_construction_and_round_trip(db: Database) -> None:
+    coerced = EngineSettings(workers="3", slots=4.0)     # as pydantic reads them: whole numbers
+    assert (coerced.workers, coerced.slots) == (3, 4) and type(coerced.workers) is int
+    with pytest.raises(EngineSettingsError) as refused:
+        EngineSettings(workers="many", slots=2.5)
+    assert refused.value.fields == {"workers": "1 to 64 worker processes", "slots": "1 to 256 jobs per process"}
+    wanted = EngineSettings(workers=2, slots=16, soft_time_limit_s=90, hard_time_limit_s=120, lease_s=5)
+    save_engine_settings(db, wanted)
+    assert load_engine_settings(db) == wanted
+    with db.read() as session:
+        stored = session.get(AppSetting, ENGINE_SETTINGS_KEY).value
+    assert stored == wanted.to_dict() and stored["hard_time_limit_s"] == 120
