@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -339,17 +340,25 @@ async def idle_cpu(seconds: float) -> dict:
         me = psutil.Process()
         workers = me.children(recursive=True)
         window_before = _cpu_seconds(me)
+        threads_before = {t.id: t.user_time + t.system_time for t in me.threads()}
         workers_before = sum(_cpu_seconds(w) for w in workers)
         began = time.monotonic()
         await asyncio.sleep(seconds)
         wall = time.monotonic() - began
         window_used = _cpu_seconds(me) - window_before
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        by_thread: dict[str, float] = {}
+        for t in me.threads():
+            name = names.get(t.id, "other (Qt, SQLite)")
+            by_thread[name] = by_thread.get(name, 0.0) + t.user_time + t.system_time - threads_before.get(t.id, 0.0)
         workers_used = sum(_cpu_seconds(w) for w in workers) - workers_before
         window.close()
         host.stop()
         ops.shutdown(wait=True)
         context.close()
     return {"seconds": round(wall, 1), "window_cpu_percent": round(100 * window_used / wall, 2),
+            "threads_cpu_percent": {name: round(100 * used / wall, 2) for name, used in
+                                    sorted(by_thread.items(), key=lambda item: -item[1]) if used >= 0.005},
             "workers": len(workers), "workers_cpu_percent": round(100 * workers_used / wall, 2)}
 
 
@@ -431,6 +440,7 @@ def report_idle(idle: dict) -> None:
     print(f"Idle window (Queue screen, demo home, engine started, nothing queued), {idle['seconds']} s: "
           f"{idle['window_cpu_percent']} % of a core in the window's process (target < 0.5), "
           f"{idle['workers_cpu_percent']} % in its {idle['workers']} worker processes")
+    print("  by thread: " + ", ".join(f"{name} {share} %" for name, share in idle["threads_cpu_percent"].items()))
 
 
 if __name__ == "__main__":

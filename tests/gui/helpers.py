@@ -49,13 +49,15 @@ def focus(qtbot, widget: QWidget) -> None:
 
 class ArticleQueries:
     """Counts the SELECTs over ai_articles that this database runs (real statements, any thread):
-    `listed` those that read a whole list, `by_id` those that read named articles (`id IN (...)`)."""
+    `listed` those that read a whole list, `by_id` those that read named articles (`id IN (...)`),
+    `queue_lists` the Queue screen's list query (engine.articles.queue_article_ids) among `listed`."""
 
     def __init__(self, db) -> None:
         from sqlalchemy import event
 
         self.listed = 0
         self.by_id = 0
+        self.queue_lists = 0
         self._engine = db.engine
         self._event = event
         event.listen(self._engine, "before_cursor_execute", self._seen)
@@ -67,6 +69,7 @@ class ArticleQueries:
             self.by_id += 1
         else:
             self.listed += 1
+            self.queue_lists += "GROUP BY ai_articles.batch_id" in statement
 
     def close(self) -> None:
         self._event.remove(self._engine, "before_cursor_execute", self._seen)

@@ -34,7 +34,6 @@ from app.engine_bridge import (
     EngineBridge,
     JobFinished,
     JobStarted,
-    StageFinished,
     StageProgress,
     StageStarted,
 )
@@ -176,7 +175,6 @@ class QueueScreen(QWidget):
         bridge.job_started.connect(self._on_job_started)
         bridge.stage_started.connect(self._on_stage_started)
         bridge.stage_progressed.connect(self._on_stage_progressed)
-        bridge.stage_finished.connect(self._on_stage_finished)
         bridge.job_finished.connect(self._on_job_finished)
         bridge.article_updated.connect(self._on_article_updated)
         bridge.queue_summary_changed.connect(self._on_summary)
@@ -313,13 +311,6 @@ class QueueScreen(QWidget):
     def _on_stage_progressed(self, event: StageProgress) -> None:
         self.model.stage_progressed(event.article_id, event.fraction, event.message)
 
-    def _on_stage_finished(self, event: StageFinished) -> None:
-        # The row's totals come with the ArticleView of the commit; the open stage log gains the attempt.
-        if event.article_id == self.stage_log.article_id:
-            position = self.model.row_of(event.article_id)
-            if position is not None:
-                self.stage_log.update_article(self.model.row_at(position))
-
     def _on_job_finished(self, event: JobFinished) -> None:
         self._batch_changed = True
         if event.status == JobOutcome.COMPLETED:
@@ -330,8 +321,12 @@ class QueueScreen(QWidget):
         was = self.model.row_at(position).status if position is not None else None
         if not self.model.apply_view(view):
             self._read_unknown((view.id,))
-        elif was != view.status:
+            return
+        if was != view.status:
             self._batch_changed = True
+        if view.id == self.stage_log.article_id:
+            # Committed, so the stage attempts it records are in the database: the open log reads them.
+            self.stage_log.update_article(self.model.row_at(self.model.row_of(view.id)))
 
     def _after_events(self, _count: int) -> None:
         # Once per burst of events (at most ~10 a second), not once per event. The overall bar
