@@ -84,7 +84,7 @@ def reasons(model: type[Checked], error: ValidationError) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in error.errors():
         key = ".".join(str(part) for part in line["loc"]) or model.section
-        found.setdefault(key, line["msg"] if line["type"] == _REASON else _reason(model, line))
+        found.setdefault(key, _reason(model, line))
     return found
 
 
