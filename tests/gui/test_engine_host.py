@@ -9,7 +9,8 @@ import pytest
 from app.background import BackgroundOps
 from app.context import AppContext
 from app.engine_bridge import EngineBridge
-from app.engine_host import EngineHost, Owner, Viewer
+from app.engine_host import EngineHost, Owner, Stopped, Viewer
+from app.gui import build_main_window
 from engine.events import (
     ArticleUpdated,
     ArticleView,
@@ -96,3 +97,25 @@ def test_host_runs_a_batch_and_stops_cleanly(qtbot, context: AppContext, ops: Ba
     workers = [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())
                and p.status() != psutil.STATUS_ZOMBIE]
     assert not workers
+
+
+@pytest.mark.slow
+def test_a_deleted_database_stops_the_engine_and_the_window_says_why(qtbot, context: AppContext,
+                                                                     ops: BackgroundOps) -> None:
+    bridge = EngineBridge()
+    host = EngineHost(context, ops, bridge, settings=EngineSettings(workers=1))
+    window = build_main_window(context, ops, bridge, host)
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        with qtbot.waitSignal(host.mode_changed, timeout=20_000) as started:
+            host.start()
+        assert started.args == [Owner()] and not window.engine_label.isVisible()
+        with qtbot.waitSignal(host.mode_changed, timeout=15_000) as stopped:
+            context.home.database_path.unlink()
+        mode = stopped.args[0]
+        assert isinstance(mode, Stopped) and "was deleted" in mode.reason and host.mode == mode
+        assert window.engine_label.isVisible() and window.engine_label.text() == f"Engine stopped: {mode.reason}"
+        assert window.queue_screen.viewer_banner.text().startswith(f"The engine stopped: {mode.reason}")
+    finally:
+        host.stop()
