@@ -8,11 +8,12 @@ window runs what is left. A holder on this host that is no longer running is
 taken over at once, at start or at the next poll.
 
 A viewer receives no engine events, so each poll also reads, off the GUI
-thread, the queue's totals and the articles that may have changed: those
-waiting or running now, and those that were at the last poll (so an article
-that finished since is read once more, as it ended). They reach the screens as
-`ArticleUpdated` through the bridge, as the owner's own events would: on an
-idle queue a poll is two small indexed queries, not a reload of the queue.
+thread, the queue's totals and, when they changed or a job is running, the
+articles that may have changed: those waiting or running now, and those that
+were at the last poll (so an article that finished since is read once more, as
+it ended). They reach the screens as `ArticleUpdated` through the bridge, as
+the owner's own events would. On a queue where nothing runs a poll is the
+totals' query alone (bench/README.md: idle viewer CPU), not a reload.
 
 Which role this window has is an `EngineMode`: `Owner`, `Viewer(holder)`, or
 `Stopped(reason)` when the engine stopped by itself (the database deleted,
@@ -79,15 +80,19 @@ class ViewerNews:
     articles: tuple[ArticleView, ...]
 
 
-def read_viewer_news(db: Database, watched: frozenset[int]) -> ViewerNews:
-    """The queue's totals, and the articles waiting or running now or in `watched`."""
+def read_viewer_news(db: Database, watched: frozenset[int], last: QueueSummary | None) -> ViewerNews:
+    """The queue's totals, and the articles waiting or running now or in `watched`. With the same
+    totals as `last` and no job running, no article can have moved: none is read."""
+    summary = queue_summary(db)
+    if summary == last and not summary.running:
+        return ViewerNews(summary, ())
     active = {row["id"] for status in ACTIVE_ARTICLE for row in list_articles(db, status=status)}
     ids = sorted(active | watched)
     if not ids:
-        return ViewerNews(queue_summary(db), ())
+        return ViewerNews(summary, ())
     with db.read() as session:
         views = article_views(session, ids)
-    return ViewerNews(queue_summary(db), tuple(views))
+    return ViewerNews(summary, tuple(views))
 
 
 class EngineHost(QObject):
@@ -113,6 +118,7 @@ class EngineHost(QObject):
         self._reading_news = False  # a viewer's poll is running in the background
         self._watched: frozenset[int] = frozenset()     # articles active at the viewer's last poll
         self._seen: dict[int, ArticleView] = {}         # what the viewer last passed on, per article
+        self._last_summary: QueueSummary | None = None
 
     @property
     def is_engine(self) -> bool:
@@ -176,7 +182,8 @@ class EngineHost(QObject):
     def _poll_as_viewer(self) -> None:
         if not self._reading_news:
             self._reading_news = True
-            self.ops.run(read_viewer_news, self.context.db, self._watched, success=self._on_viewer_news,
+            self.ops.run(read_viewer_news, self.context.db, self._watched, self._last_summary,
+                         success=self._on_viewer_news,
                          failure=lambda _error: self._news_ended())
         if not self._taking_over:
             self._taking_over = True
@@ -190,6 +197,10 @@ class EngineHost(QObject):
         self._reading_news = False
         if not isinstance(self.mode, Viewer):
             return      # this window took the engine over meanwhile: its own events are the news now
+        unchanged = news.summary == self._last_summary
+        self._last_summary = news.summary
+        if unchanged and not news.articles:
+            return
         self._watched = frozenset(view.id for view in news.articles if view.status in ACTIVE_ARTICLE)
         for view in news.articles:
             if self._seen.get(view.id) != view:

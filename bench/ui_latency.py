@@ -17,7 +17,10 @@ Four measurements, each on a fresh temporary data home, Qt's offscreen platform:
    running: its longest gap is the longest stall, and each step's repaint is timed.
 4. Idle CPU: the main window (Queue screen shown) on a demo home, the engine started
    and nothing queued, for --idle-seconds (20): the CPU time this process and its
-   worker processes used (psutil cpu_times, user + system), as a share of one core.
+   worker processes used (psutil cpu_times, user + system), as a share of one core,
+   and by thread. Then the same window as a viewer: another engine (in this
+   process, no window) holds the lease, --viewer-articles (100) articles wait on a
+   paused queue, and the viewer's threads (GUI and background queries) are counted.
 
     .venv/bin/python bench/ui_latency.py [--articles 100] [--keywords 100000] [--idle-seconds 20] [--json]
 """
@@ -310,6 +313,71 @@ def _cpu_seconds(process) -> float:
     return times.user + times.system
 
 
+def _by_thread(process, before: dict[int, float] | None = None) -> dict[str, float]:
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    used: dict[str, float] = {}
+    for t in process.threads():
+        name = names.get(t.id, "other (Qt, SQLite)")
+        name = "copydesk-bg" if name.startswith("copydesk-bg") else name
+        used[name] = used.get(name, 0.0) + t.user_time + t.system_time - (before or {}).get(t.id, 0.0)
+    return used
+
+
+def _thread_times(process) -> dict[int, float]:
+    return {t.id: t.user_time + t.system_time for t in process.threads()}
+
+
+async def idle_viewer_cpu(seconds: float, articles: int) -> dict:
+    import psutil
+
+    from app.background import BackgroundOps
+    from app.context import AppContext
+    from app.engine_bridge import EngineBridge
+    from app.engine_host import EngineHost
+    from app.gui import build_main_window
+    from engine.execution.queue import JobQueue
+    from engine.execution.settings import EngineSettings
+    from engine.execution.tasks import batch_generate_articles
+
+    with tempfile.TemporaryDirectory() as home:
+        context = AppContext.open(home)
+        JobQueue(context.db).set_paused(True)
+        batch_generate_articles(context.db, seed_approved(context.db, articles), EngineSettings())
+        ops = BackgroundOps()
+        owner = EngineHost(context, ops, EngineBridge(), settings=EngineSettings(workers=1))
+        modes: list = []
+        owner.mode_changed.connect(modes.append)
+        owner.start()
+        await until(lambda: bool(modes), 30, "the owner engine to start")
+        bridge = EngineBridge()
+        host = EngineHost(context, ops, bridge, settings=EngineSettings(workers=1))
+        window = build_main_window(context, ops, bridge, host)
+        screen = window.queue_screen
+        window.resize(1280, 800)
+        window.show()
+        window.sidebar.setCurrentRow(window.stack.indexOf(screen))
+        host.mode_changed.connect(modes.append)
+        host.start()
+        await until(lambda: len(modes) == 2 and screen.model.rowCount() == articles, 30, "the viewer's queue")
+        await asyncio.sleep(3)
+        me = psutil.Process()
+        before = _thread_times(me)
+        began = time.monotonic()
+        await asyncio.sleep(seconds)
+        wall = time.monotonic() - began
+        used = _by_thread(me, before)
+        window.close()
+        host.stop()
+        owner.stop()
+        ops.shutdown(wait=True)
+        context.close()
+    viewer = used.get("MainThread", 0.0) + used.get("copydesk-bg", 0.0)
+    return {"seconds": round(wall, 1), "articles": articles, "mode": type(modes[1]).__name__,
+            "viewer_cpu_percent": round(100 * viewer / wall, 2),
+            "threads_cpu_percent": {name: round(100 * u / wall, 2) for name, u in
+                                    sorted(used.items(), key=lambda item: -item[1]) if u >= 0.005}}
+
+
 async def idle_cpu(seconds: float) -> dict:
     import psutil
 
@@ -340,17 +408,13 @@ async def idle_cpu(seconds: float) -> dict:
         me = psutil.Process()
         workers = me.children(recursive=True)
         window_before = _cpu_seconds(me)
-        threads_before = {t.id: t.user_time + t.system_time for t in me.threads()}
+        threads_before = _thread_times(me)
         workers_before = sum(_cpu_seconds(w) for w in workers)
         began = time.monotonic()
         await asyncio.sleep(seconds)
         wall = time.monotonic() - began
         window_used = _cpu_seconds(me) - window_before
-        names = {t.native_id: t.name for t in threading.enumerate()}
-        by_thread: dict[str, float] = {}
-        for t in me.threads():
-            name = names.get(t.id, "other (Qt, SQLite)")
-            by_thread[name] = by_thread.get(name, 0.0) + t.user_time + t.system_time - threads_before.get(t.id, 0.0)
+        by_thread = _by_thread(me, threads_before)
         workers_used = sum(_cpu_seconds(w) for w in workers) - workers_before
         window.close()
         host.stop()
@@ -372,6 +436,7 @@ def main() -> None:
     parser.add_argument("--keywords", type=int, default=100_000)
     parser.add_argument("--starts", type=int, default=3, help="warm starts after the first")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--viewer-articles", type=int, default=100)
     parser.add_argument("--only", choices=("batch", "start", "keywords", "idle"), help="run one of the four")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -397,6 +462,7 @@ def main() -> None:
             results["batch"] = await batch_heartbeat(args.articles, args.latency)
         if "idle" in wanted:
             results["idle"] = await idle_cpu(args.idle_seconds)
+            results["idle_viewer"] = await idle_viewer_cpu(args.idle_seconds, args.viewer_articles)
         return results
 
     results = qasync.run(measure())
@@ -413,6 +479,7 @@ def main() -> None:
         report_keywords(results["keywords_screen"])
     if "idle" in results:
         report_idle(results["idle"])
+        report_idle_viewer(results["idle_viewer"])
 
 
 def report_batch(batch: dict) -> None:
@@ -440,6 +507,13 @@ def report_idle(idle: dict) -> None:
     print(f"Idle window (Queue screen, demo home, engine started, nothing queued), {idle['seconds']} s: "
           f"{idle['window_cpu_percent']} % of a core in the window's process (target < 0.5), "
           f"{idle['workers_cpu_percent']} % in its {idle['workers']} worker processes")
+    print("  by thread: " + ", ".join(f"{name} {share} %" for name, share in idle["threads_cpu_percent"].items()))
+
+
+def report_idle_viewer(idle: dict) -> None:
+    print(f"Idle viewer window ({idle['mode']}; another engine holds the lease, {idle['articles']} articles waiting "
+          f"on a paused queue), {idle['seconds']} s: {idle['viewer_cpu_percent']} % of a core on the viewer's GUI "
+          "and background threads")
     print("  by thread: " + ", ".join(f"{name} {share} %" for name, share in idle["threads_cpu_percent"].items()))
 
 
