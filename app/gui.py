@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
     from ui.main_window import MainWindow
 
+SIGNAL_CHECK_MS = 500      # how late SIGTERM may be noticed by an idle window
+
 log = logging.getLogger("copydesk.app")
 
 
@@ -137,9 +139,13 @@ async def _session(application: QApplication, context: AppContext) -> int:
     window.close_guard = lambda: _close_question(host)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    # SIGTERM (logout, `kill`, the packaging test) closes like File > Quit, without asking. The
-    # handler runs at the next Python-level event: the engine host's watch, once a second, is one.
+    # SIGTERM (logout, `kill`, the packaging test) closes like File > Quit, without asking. Python
+    # runs the handler only when the GUI thread next runs Python, and an idle window may not for a
+    # long while (the engine bridge no longer polls): this timer's empty slot is such a moment.
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.force_close))
+    signal_check = QTimer(window)
+    signal_check.timeout.connect(lambda: None)
+    signal_check.start(SIGNAL_CHECK_MS)
     # The session ends when the window closes, not when Qt sees its last window go: the
     # shutdown below must still run inside the loop.
     quit_on_last = application.quitOnLastWindowClosed()
