@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from sqlalchemy import select
-
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.progress import ConsoleSink
 from app.cli.tables import Column, print_table
@@ -17,7 +15,7 @@ from engine.pipeline.names import STAGE_COUNT, STAGE_NAMES
 from engine.providers import make_provider
 from engine.providers.base import Provider
 from engine.providers.settings import PROVIDER_NAMES
-from engine.store.models import ARTICLE_STATUSES, REVIEW_STATUSES, AIGenerationConfig
+from engine.store.models import ARTICLE_STATUSES, REVIEW_STATUSES
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -96,13 +94,10 @@ def run_overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def preflight(context: AppContext, overrides: dict[str, str]) -> None:
     """Fail fast, in one line, on a missing key or an unreachable provider, before queueing anything."""
-    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
+    from engine.pipeline.persist import run_settings
 
-    with context.db.read() as session:
-        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-        assert config is not None
-        profile, settings = provider_settings(profile_of(config), overrides)
-        checker = checker_settings(profile, settings, overrides)
+    chosen = run_settings(context.db, overrides)
+    settings, checker = chosen.generation, chosen.checker
     wanted = [settings] + ([checker.provider] if checker is not None and checker.provider != settings else [])
     for provider_settings_ in wanted:
         provider = make_provider(provider_settings_)

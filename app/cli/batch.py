@@ -17,8 +17,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from sqlalchemy import select
-
 from app.cli import CommandError, error_console, opened
 from app.cli.articles import run_overrides
 from engine.providers import make_provider
@@ -26,7 +24,6 @@ from engine.providers.base import ProviderError
 from engine.quality.batch import RawLine, read_lines, run_offline, run_with_checker
 from engine.quality.checker import Checker, CheckerSettings
 from engine.quality.overall import QualityGates, QualityWeights
-from engine.store.models import AIGenerationConfig
 
 MAX_IN_FLIGHT = 64
 _FAILED_LINES_SHOWN = 10
@@ -72,17 +69,13 @@ def _progressed(lines: Iterable[RawLine], stream: IO[bytes]) -> Iterator[RawLine
 def _scoring(args: argparse.Namespace) -> tuple[CheckerSettings | None, QualityGates, QualityWeights]:
     """The default profile's gates and weights, and the checker the run asks for: the checker
     options (or COPYDESK_CHECKER_*) when given, else --provider/--model, else none (offline)."""
-    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
+    from engine.pipeline.persist import run_settings
 
-    overrides = run_overrides(args)
-    asked_for_checker = any(k.startswith("checker_") for k in overrides) or any(
-        os.environ.get(f"COPYDESK_CHECKER_{name}") for name in ("PROVIDER", "MODEL", "BASE_URL", "PROTOCOL"))
     try:
-        with opened(args) as context, context.db.read() as session:
-            config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-            assert config is not None
-            profile, settings = provider_settings(profile_of(config), overrides)
-            checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
+        with opened(args) as context:
+            chosen = run_settings(context.db, run_overrides(args))
+        settings, profile = chosen.generation, chosen.profile
+        checker = chosen.checker if chosen.checker_asked else None
         gates = QualityGates.from_dict(profile.quality_gates)
         weights = QualityWeights.from_dict(profile.quality_weights)
     except ProviderError as error:

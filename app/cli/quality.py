@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import select
 
 from app.cli import CommandError, console, json_option, opened, print_json, record_id
 from app.cli.articles import checked_by_lines, checker_options, run_overrides
@@ -20,7 +17,7 @@ from engine.quality.presentation import checker_text, claim_next_step, score_che
 from engine.quality.types import SourceDoc
 from engine.review import EXPORT_FORMATS, write_export
 from engine.source_material import source_from_file
-from engine.store.models import AIArticle, AIGenerationConfig
+from engine.store.models import AIArticle
 
 MAX_ANALYZE_BYTES = 2_000_000
 
@@ -89,7 +86,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _analyze(args: argparse.Namespace) -> int:
     from engine.pipeline.context import CheckRequest
-    from engine.pipeline.persist import checker_settings, profile_of, provider_settings
+    from engine.pipeline.persist import run_settings
 
     if args.batch is not None:
         from app.cli.batch import analyze_batch
@@ -107,14 +104,10 @@ def _analyze(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file} is empty")
     sources = tuple(SourceDoc(label=f"S{n}", title=m.title, text=m.text)
                     for n, m in enumerate((source_from_file(p) for p in args.source), start=1))
-    overrides = run_overrides(args)
-    asked_for_checker = any(k.startswith("checker_") for k in overrides) or any(
-        os.environ.get(f"COPYDESK_CHECKER_{name}") for name in ("PROVIDER", "MODEL", "BASE_URL", "PROTOCOL"))
-    with opened(args) as context, context.db.read() as session:
-        config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-        assert config is not None
-        profile, settings = provider_settings(profile_of(config), overrides)
-        checker = checker_settings(profile, settings, overrides) if asked_for_checker else None
+    with opened(args) as context:
+        chosen = run_settings(context.db, run_overrides(args))
+    profile, settings = chosen.profile, chosen.generation
+    checker = chosen.checker if chosen.checker_asked else None
     if not args.provider:
         settings = None   # editors' copy is checked offline unless they ask for a model or a checker
     request = CheckRequest(0, text, sources, (), profile, settings, checker)

@@ -127,11 +127,36 @@ def checker_settings(profile: Profile, generation: ProviderSettings, overrides: 
         raise ProviderConfigError(f"Checker: {error}") from None
 
 
-def default_provider_settings(session: Session) -> tuple[Profile, ProviderSettings] | None:
-    """The default profile and its provider (environment overrides applied); None only
-    before the database's first open has created the default."""
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """The default profile with one run's overrides on top: what generate's preflight,
+    `check`, `analyze` and `analyze --batch` use."""
+
+    profile: Profile
+    generation: ProviderSettings
+    checker: CheckerSettings | None   # None: the generation provider checks its own drafts
+    checker_asked: bool               # the run named a checker (checker_* options or COPYDESK_CHECKER_*)
+
+
+def run_settings(db: Database, overrides: Mapping[str, str] | None = None,
+                 environ: Mapping[str, str] | None = None) -> RunSettings:
+    environ = os.environ if environ is None else environ
+    with db.read() as session:
+        found = default_provider_settings(session, overrides, environ)
+    if found is None:
+        raise EditorError("the database has no default profile; open it once with this version to create one")
+    profile, generation = found
+    asked = any(k.startswith(CHECKER_OVERRIDE_PREFIX) and v for k, v in (overrides or {}).items()) or any(
+        (environ.get(f"COPYDESK_CHECKER_{name.upper()}") or "").strip() for name in CHECKER_FIELDS)
+    return RunSettings(profile, generation, checker_settings(profile, generation, overrides, environ), asked)
+
+
+def default_provider_settings(session: Session, overrides: Mapping[str, str] | None = None,
+                              environ: Mapping[str, str] | None = None) -> tuple[Profile, ProviderSettings] | None:
+    """The default profile and its provider (environment and run overrides applied); None
+    only before the database's first open has created the default."""
     config = session.scalar(select(AIGenerationConfig).where(AIGenerationConfig.is_default))
-    return provider_settings(profile_of(config)) if config is not None else None
+    return provider_settings(profile_of(config), overrides, environ) if config is not None else None
 
 
 def _default_model(provider: str) -> str:
