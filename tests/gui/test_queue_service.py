@@ -199,3 +199,18 @@ def test_a_row_follows_its_article_updated_without_a_query(qtbot, context: AppCo
         assert (queries.listed, queries.by_id) == (0, 0)      # no reload, no re-read: the event was the news
     finally:
         queries.close()
+
+
+def test_a_finished_article_the_queue_does_not_hold_stays_out(qtbot, context: AppContext, bridge: EngineBridge,
+                                                              screen: QueueScreen, ops: BackgroundOps) -> None:
+    """An approved article re-checked after an edit commits as completed: it is the Review screen's news."""
+    approved = seed(context.db)
+    [event] = committed(context, batch_generate_articles(context.db, approved[:1], EngineSettings()).article_ids)
+    queries = ArticleQueries(context.db)
+    try:
+        with qtbot.waitSignal(bridge.events_delivered):
+            bridge.emit(ArticleUpdated(dataclasses.replace(event.article, status="completed", stage_index=14)))
+        qtbot.waitUntil(lambda: not ops.busy)       # a read the event started would have ended by now
+    finally:
+        queries.close()
+    assert screen.model.rowCount() == 0 and queries.by_id == 0

@@ -38,6 +38,7 @@ from app.engine_bridge import (
     StageStarted,
 )
 from app.services.queue import (
+    ACTIVE,
     Action,
     ArticleView,
     CancelResult,
@@ -320,7 +321,10 @@ class QueueScreen(QWidget):
         position = self.model.row_of(view.id)
         was = self.model.row_at(position).status if position is not None else None
         if not self.model.apply_view(view):
-            self._read_unknown((view.id,))
+            # New to the queue means waiting or running (a batch queued elsewhere, a retry); a finished
+            # article the table does not hold (an approved one re-checked) is not the queue's.
+            if view.status in ACTIVE:
+                self._read_unknown((view.id,))
             return
         if was != view.status:
             self._batch_changed = True
