@@ -49,7 +49,7 @@ def focus(qtbot, widget: QWidget) -> None:
 
 class ArticleQueries:
     """Counts the SELECTs over ai_articles that this database runs (real statements, any thread):
-    `listed` those that read a whole list, `by_id` those that read named articles (`id IN (...)`),
+    `listed` those that read a whole list, `by_id` those that read named articles (`id IN (...)`, `id = ?`),
     `queue_lists` the Queue screen's list query (engine.articles.queue_article_ids) among `listed`."""
 
     def __init__(self, db) -> None:
@@ -65,7 +65,7 @@ class ArticleQueries:
     def _seen(self, _connection, _cursor, statement: str, *_args) -> None:
         if not statement.lstrip().upper().startswith("SELECT") or "FROM ai_articles" not in statement:
             return
-        if "ai_articles.id IN" in statement:
+        if "ai_articles.id IN" in statement or "ai_articles.id = ?" in statement:
             self.by_id += 1
         else:
             self.listed += 1

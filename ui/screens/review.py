@@ -446,10 +446,13 @@ class ReviewScreen(QWidget):
     def _on_rows_read(self, ids: list[int], rows: list[ArticleRow]) -> None:
         self._reading_rows = False
         read = {row.id for row in rows}
+        current, position = self._current_id, self._current_proxy_row()
         self.model.update_rows(rows, gone=[article_id for article_id in ids if article_id not in read])
         self._update_counts()
-        if self._current_id is not None and self.proxy.row_of(self._current_id) is None:
-            self._select(0 if self.proxy.rowCount() else None)
+        if current is not None and self.proxy.row_of(current) is None:
+            # The article shown left the list: the one now in its place is next, as after a decision.
+            count = self.proxy.rowCount()
+            self._select(min(position or 0, count - 1) if count else None)
         self._update_summary()
         self._read_changed()
 
