@@ -161,13 +161,18 @@ class ReviewScreen(QWidget):
         self.claims_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.claims_table.set_placeholder("No claims to show.")
         claims_header = self.claims_table.horizontalHeader()
+        # The claim gets the room. Next step and checker are in the
+        # line under the table for the selected claim (and the tooltips), so their columns start
+        # hidden: at 1280 px wide seven columns left the claim three letters.
         claims_header.setSectionResizeMode(CLAIM, QHeaderView.ResizeMode.Stretch)
-        claims_header.setSectionResizeMode(NEXT_STEP, QHeaderView.ResizeMode.Stretch)
-        claims_header.setSectionResizeMode(EVIDENCE, QHeaderView.ResizeMode.Stretch)
-        claims_header.resizeSection(VERDICT, digit * 15)
+        claims_header.resizeSection(VERDICT, digit * 13)
         claims_header.resizeSection(SURE, digit * 7)
+        claims_header.resizeSection(EVIDENCE, digit * 14)
         claims_header.resizeSection(SOURCE, digit * 8)
+        claims_header.resizeSection(NEXT_STEP, digit * 30)
         claims_header.resizeSection(CHECKER, digit * 16)
+        claims_header.setSectionHidden(NEXT_STEP, True)
+        claims_header.setSectionHidden(CHECKER, True)
         claims_label = QLabel("Claims")
         claims_label.setStyleSheet("font-weight: bold")
         claims_box = QWidget()

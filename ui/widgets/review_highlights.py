@@ -13,8 +13,15 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument, QTextFormat
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from app.services.review import (
     BIASED,
@@ -149,13 +156,17 @@ def _format(kind: str, tooltip: str) -> QTextCharFormat:
 
 
 class HighlightLegend(QWidget):
-    """One chip per kind of mark, drawn like the marks themselves, with what it means as a tooltip."""
+    """One chip per kind of mark, drawn like the marks themselves, with what it means as a tooltip.
+    The chips wrap onto a second row when the panel is narrow, instead of being cut."""
+
+    _SPACING = 6
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(self._SPACING)
+        self._grid.setVerticalSpacing(4)
         self.chips: dict[str, QLabel] = {}
         for kind in HIGHLIGHT_KINDS:
             chip = QLabel(KIND_LABELS[kind])
@@ -170,5 +181,31 @@ class HighlightLegend(QWidget):
             chip.setToolTip(_LEGEND_TIPS[kind])
             chip.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
             self.chips[kind] = chip
-            layout.addWidget(chip)
-        layout.addStretch()
+        # The width is the panel's to give; the chips then take as many rows as they need.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(1)
+        self._columns = 0
+        self._reflow(len(self.chips))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._reflow(self._columns_for(event.size().width()))
+
+    def _columns_for(self, width: int) -> int:
+        used, columns = 0, 0
+        for chip in self.chips.values():
+            used += chip.sizeHint().width() + (self._SPACING if columns else 0)
+            if used > width and columns:
+                break
+            columns += 1
+        return max(1, columns)
+
+    def _reflow(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for chip in self.chips.values():
+            self._grid.removeWidget(chip)
+        for n, chip in enumerate(self.chips.values()):
+            self._grid.addWidget(chip, n // columns, n % columns, Qt.AlignmentFlag.AlignLeft)
+        self._grid.setColumnStretch(columns, 1)
