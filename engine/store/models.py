@@ -41,6 +41,8 @@ JOB_STATUSES = tuple(s.value for s in JobStatus)
 PROVIDERS = ("offline", "openai", "anthropic")
 SEVERITIES = ("low", "medium", "high")
 VERDICTS = tuple(s.value for s in Verdict)
+SCHEDULE_KINDS = ("poll_feed", "generate_approved", "recheck_published")
+SCHEDULE_OUTCOMES = ("ok", "failed")
 
 
 def utcnow() -> datetime:
@@ -388,3 +390,34 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class Schedule(Base):
+    """Recurring work the engine fires by itself (engine/schedules): a cron expression or an interval."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SCHEDULE_KINDS), name="kind"),
+        CheckConstraint("last_outcome IS NULL OR " + _in("last_outcome", SCHEDULE_OUTCOMES), name="last_outcome"),
+        CheckConstraint("(cron IS NULL) <> (interval_s IS NULL)", name="timing"),
+        CheckConstraint("interval_s IS NULL OR interval_s >= 60", name="interval_s"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cron: Mapped[str | None] = mapped_column(String(200))
+    interval_s: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_run_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(10))
+    last_message: Mapped[str | None] = mapped_column(Text)
+    # What a kind keeps between runs: a feed's ETag, Last-Modified and the item ids already seen.
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Who is running it now: a run is claimed by one engine (or `schedules run`) at a time.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

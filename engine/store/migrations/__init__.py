@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 log = logging.getLogger("copydesk.store")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
-REVISIONS = ("0001", "0002", "0003")  # oldest first; the last is the head
+REVISIONS = ("0001", "0002", "0003", "0004")  # oldest first; the last is the head
 HEAD = REVISIONS[-1]
 
 
