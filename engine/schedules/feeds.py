@@ -103,9 +103,12 @@ def _connection(url: str, timeout: float, allow_private: bool) -> tuple[http.cli
 
 
 def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None,
-               timeout: float = TIMEOUT_S, max_bytes: int = MAX_FEED_BYTES,
+               timeout: float | None = None, max_bytes: int | None = None,
                allow_private: bool | None = None) -> Fetched:
-    """GET `url` with conditional headers; FeedFetchError (one line) on any failure."""
+    """GET `url` with conditional headers; FeedFetchError (one line) on any failure.
+    Time-out and size cap default to TIMEOUT_S and MAX_FEED_BYTES as they are at call time."""
+    timeout = TIMEOUT_S if timeout is None else timeout
+    max_bytes = MAX_FEED_BYTES if max_bytes is None else max_bytes
     allow = private_feeds_allowed() if allow_private is None else allow_private
     deadline = time.monotonic() + timeout
     current = check_feed_url(url)
