@@ -85,6 +85,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("app.cli.quality", "score any Markdown text against source files (bias, facts, voices, quotes)"),
     "export": ("app.cli.quality", "write a completed article to a file"),
     "demo": ("app.cli.misc", "seed a small demo newsroom (idempotent)"),
+    "schedules": ("app.cli.schedules", "recurring feed polls, batches and re-checks"),
 }
 
 
