@@ -124,11 +124,19 @@ def add_engine_screens(window: MainWindow, context: AppContext, ops: BackgroundO
     review = ReviewService(context.db, ops, editor=editor, exports_dir=context.home.exports_dir, parent=window)
     window.review_screen = ReviewScreen(review, bridge)
     window.add_screen(window.review_screen.title, "review", window.review_screen)
+    window.add_screen_on_first_visit("Schedules", "schedules", lambda: _schedules_screen(window, context, ops))
     window.add_screen_on_first_visit("Settings", "settings",
                                      lambda: SettingsScreen(SettingsService(context, ops, parent=window)))
     bridge.queue_summary_changed.connect(window.show_queue_summary)
     if host is not None:
         host.mode_changed.connect(window.show_engine_mode)
+
+
+def _schedules_screen(window: MainWindow, context: AppContext, ops: BackgroundOps) -> QWidget:
+    from app.services.schedules import ScheduleService
+    from ui.screens.schedules import SchedulesScreen
+
+    return SchedulesScreen(ScheduleService(context.db, ops, parent=window))
 
 
 async def _session(application: QApplication, context: AppContext) -> int:

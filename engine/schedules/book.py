@@ -22,6 +22,7 @@ from engine.store.db import Database
 from engine.store.models import SCHEDULE_KINDS, Schedule, utcnow
 
 MAX_NAME = 100
+__all__ = ["SCHEDULE_KINDS", "ScheduleBook", "ScheduleError", "ScheduleRow", "check_args", "probe_feed"]
 
 
 class ScheduleError(EditorError, ValueError):
