@@ -216,6 +216,12 @@ class ScheduleFirer:
     def tick(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
+        # One indexed read on the loop's thread; a round's thread only when something is due.
+        with self.db.read() as session:
+            due = session.scalar(select(Schedule.id).where(
+                Schedule.enabled.is_(True), Schedule.next_run_at <= self.clock()).limit(1))
+        if due is None:
+            return
         self._thread = threading.Thread(target=self._round, name="copydesk-schedules", daemon=True)
         self._thread.start()
 

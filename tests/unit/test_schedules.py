@@ -143,3 +143,22 @@ def test_bad_requests_change_nothing(db: object) -> None:
             call()
         assert "\n" not in str(caught.value)
     assert [s.name for s in book.list()] == ["batch"]
+
+
+def test_the_engine_duty_starts_a_round_only_when_something_is_due(db: object) -> None:
+    from engine.schedules.firing import ScheduleFirer
+
+    clock = Clock(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    firer = ScheduleFirer(db, clock=clock)  # type: ignore[arg-type]
+    firer.tick()
+    assert firer._thread is None                        # nothing scheduled: no thread
+    ScheduleBook(db, now=clock).add("batch", "generate_approved", {}, Timing(None, 3600, "UTC"))  # type: ignore[arg-type]
+    firer.tick()
+    assert firer._thread is None                        # not due yet
+    _approved_keywords(db, "Bus cuts")
+    clock.now += timedelta(hours=1)
+    firer.tick()
+    firer.join(timeout=60)
+    row = ScheduleBook(db).get("batch")  # type: ignore[arg-type]
+    assert row.last_outcome == "ok" and (row.last_message or "").startswith("queued 1 article (batch ")
+    assert row.next_run_at == clock.now + timedelta(hours=1)
