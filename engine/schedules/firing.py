@@ -89,7 +89,7 @@ def poll_feed(db: Database, args: dict[str, Any], state: dict[str, Any]) -> tupl
     new_state = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                  "seen": remembered[-MAX_SEEN_ITEMS:]}
     added = len(report.added)
-    return (f"{added} new keyword{'s' if added != 1 else ''} from {len(entries)} items",
+    return (f"{added} new keyword{'s' if added != 1 else ''} from {len(entries)} item{'s' if len(entries) != 1 else ''}",
             {"added": added, "keyword_ids": [kid for _pos, _kw, kid in report.added]}, new_state)
 
 

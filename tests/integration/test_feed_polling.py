@@ -109,6 +109,7 @@ def test_the_engine_duty_polls_due_feeds_once(db: object, server: FeedServer) ->
     ScheduleBook(db, now=lambda: start).add("wire", "poll_feed", {"url": server.url},  # type: ignore[arg-type]
                                             Timing("*/5 * * * *", None, "Europe/Paris"))
     later = start + timedelta(hours=3)
-    assert [o.message for o in fire_due(db, now=later)] == ["1 new keyword from 1 items"]  # type: ignore[arg-type]
+    assert [o.message for o in fire_due(db, now=later)] == ["1 new keyword from 1 item"]  # type: ignore[arg-type]
     assert fire_due(db, now=later) == []  # type: ignore[arg-type]
     assert _counts(db) == (1, 1)
+
