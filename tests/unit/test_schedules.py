@@ -162,3 +162,25 @@ def test_the_engine_duty_starts_a_round_only_when_something_is_due(db: object) -
     row = ScheduleBook(db).get("batch")  # type: ignore[arg-type]
     assert row.last_outcome == "ok" and (row.last_message or "").startswith("queued 1 article (batch ")
     assert row.next_run_at == clock.now + timedelta(hours=1)
+
+
+def test_recheck_published_queues_checks_for_recent_published_articles_once(db: object) -> None:
+    from engine.store.models import AIGenerationConfig, Job, KeywordSource
+
+    now = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+    with db.write() as session:  # type: ignore[attr-defined]
+        config_id = session.scalar(select(AIGenerationConfig.id))
+        keyword = KeywordSource(keyword="Bus cuts", keyword_key="bus cuts", approval_status="approved")
+        session.add(keyword)
+        session.flush()
+        for days, review in ((2, "published"), (30, "published"), (1, "approved")):
+            session.add(AIArticle(keyword_id=keyword.id, config_id=config_id, status="completed", body="Text.",
+                                  review_status=review, published_at=now - timedelta(days=days)))
+    book = ScheduleBook(db, now=lambda: now)  # type: ignore[arg-type]
+    schedule = book.add("nightly", "recheck_published", {"days": 7}, Timing("0 2 * * *", None, "UTC"))
+    first = run_schedule(db, schedule.id, now=now)  # type: ignore[arg-type]
+    assert first is not None and first.result["queued"] == 1
+    second = run_schedule(db, schedule.id, now=now)  # type: ignore[arg-type]
+    assert second is not None and second.result["queued"] == 0   # its check still waits
+    with db.read() as session:  # type: ignore[attr-defined]
+        assert [j.kind for j in session.scalars(select(Job))] == ["run_quality_checks"]
