@@ -13,6 +13,17 @@ blame, retries, time limits, the table of periodic duties), every job and
 article status change in engine.execution.jobs.JobManager, and after each
 commit it emits ArticleUpdated for the articles that commit changed.
 
+An idle engine is cheap (bench/README.md, idle CPU): with nothing running the
+loop sleeps until its next duty (at most IDLE_WAIT_LONGEST_S) instead of every
+POLL_S; an empty queue is asked again after a wait that doubles from
+CLAIM_RECHECK_S to CLAIM_RECHECK_LONGEST_S, so another process's new work
+starts within about that; each ask is one read (the pause flag, and whether
+anything is runnable) and a claim only if both allow it; the summary
+is sent after a change, otherwise every SUMMARY_IDLE_S; cancellations are
+looked for only while jobs run. Work queued, revoked or resumed in this
+process wakes the loop at once (`wake`, through
+engine.execution.jobs.listen_for_queue_news).
+
 If the database becomes unusable under it (the file deleted, replaced,
 damaged or read-only) it kills its workers and stops without writing
 anything more; `fatal` says why, in one line, for whoever started it.
@@ -22,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +53,7 @@ from engine.events import (
     StageProgress,
     StageStarted,
 )
-from engine.execution.jobs import ClaimedJob, JobManager, article_views
+from engine.execution.jobs import ClaimedJob, JobManager, article_views, listen_for_queue_news
 from engine.execution.messages import (
     INTERRUPTED,
     Ack,
@@ -94,12 +106,14 @@ from engine.store.models import AIArticle
 
 log = logging.getLogger("copydesk.engine")
 
-POLL_S = 0.05
+POLL_S = 0.05                   # the loop's pace while jobs run
+IDLE_WAIT_LONGEST_S = 1.0       # with nothing running it sleeps until its next duty, at most this
 CANCEL_CHECK_S = 0.25
-PAUSE_CHECK_S = 0.5
-SUMMARY_S = 1.0
+CLAIM_RECHECK_S = 0.25          # an ask that found fewer jobs than free slots: the next after this
+CLAIM_RECHECK_LONGEST_S = 2.0   # asks that found nothing wait twice as long each time, up to this
+SUMMARY_S = 1.0                 # the totals after a change
+SUMMARY_IDLE_S = 5.0            # and without one (another process's changes reach them so)
 SHUTDOWN_GRACE_S = 30.0
-EMPTY_QUEUE_RECHECK_S = 0.25
 
 
 @dataclass
@@ -137,15 +151,20 @@ class Dispatcher:
         self._shutdown_timeout = SHUTDOWN_GRACE_S
         self._thread: threading.Thread | None = None
         self._paused = False
-        self._claim_backoff = Backoff(EMPTY_QUEUE_RECHECK_S, clock)
+        self._claim_backoff = Backoff(CLAIM_RECHECK_S, CLAIM_RECHECK_LONGEST_S)
+        self._summary_stale = True
+        self._news = threading.Event()                    # wake() was called
+        self._wake_signal: socket.socket | None = None    # written by wake(), interrupts the loop's wait
+        self._wake_receiver: socket.socket | None = None
+        self._wake_lock = threading.Lock()                # a send never meets the close (a reused fd)
+        self._stop_listening: Callable[[], None] = lambda: None
         # What the loop does besides handling messages, in this order, each at its own pace.
         self.duties = PeriodicDuties([
-            Duty("cancellations", lambda: CANCEL_CHECK_S, self._check_cancellations),
+            Duty("cancellations", lambda: CANCEL_CHECK_S, self._check_cancellations, applies=self._busy),
             Duty("renew leases", lambda: self.settings.lease_s / 3, self._renew_leases),
             Duty("recover expired jobs", lambda: self.settings.lease_s, self._recover),
-            Duty("read pause", lambda: PAUSE_CHECK_S, self._read_paused),
-            Duty("claim", lambda: 0.0, self._claim_and_place),
-            Duty("summary", lambda: SUMMARY_S, lambda: self.sink.emit(self.summary())),
+            Duty("claim", lambda: self._claim_backoff.wait_s, self._claim_and_place),
+            Duty("summary", lambda: SUMMARY_S if self._summary_stale else SUMMARY_IDLE_S, self._send_summary),
         ], clock)
         self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
         self.fatal: str | None = None             # why the engine stopped by itself, one line
@@ -169,6 +188,10 @@ class Dispatcher:
         self._recover()
         self.pool.preload = self._default_providers()
         self.pool.start()
+        self._wake_signal, self._wake_receiver = socket.socketpair()
+        self._wake_signal.setblocking(False)
+        self._wake_receiver.setblocking(False)
+        self._stop_listening = listen_for_queue_news(str(self.db.engine.url), self.wake)
         self._thread = threading.Thread(target=self._run, name="copydesk-dispatcher", daemon=True)
         self._thread.start()
 
@@ -178,8 +201,23 @@ class Dispatcher:
         self._graceful = graceful
         self._shutdown_timeout = timeout_s
         self._stop_requested.set()
+        self._interrupt()
         if self._thread is not None:
             self._thread.join(timeout=timeout_s + 15)
+
+    def wake(self) -> None:
+        """Jobs were queued or revoked, or the queue resumed, in this process: look at the queue
+        now rather than at the next poll. Thread-safe and quick (any thread may commit)."""
+        self._news.set()
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        with self._wake_lock:
+            if self._wake_signal is not None:
+                try:
+                    self._wake_signal.send(b"\0")
+                except BlockingIOError:   # the buffer is full: a wake-up already waits
+                    pass
 
     @property
     def running(self) -> bool:
@@ -197,6 +235,17 @@ class Dispatcher:
         return True
 
     def _run(self) -> None:
+        try:
+            self._run_until_stopped()
+        finally:
+            self._stop_listening()
+            with self._wake_lock:
+                for end in (self._wake_signal, self._wake_receiver):
+                    if end is not None:
+                        end.close()
+                self._wake_signal = self._wake_receiver = None
+
+    def _run_until_stopped(self) -> None:
         try:
             while not self._stop_requested.is_set():
                 self._tick()
@@ -244,6 +293,7 @@ class Dispatcher:
             jobs = JobManager(session, self.owner)
             yield jobs
             views = jobs.views()
+        self._summary_stale = True
         for view in views:
             self.sink.emit(ArticleUpdated(view))
 
@@ -251,33 +301,69 @@ class Dispatcher:
 
     def _tick(self) -> None:
         self.db.ensure_same_file()
-        self._process(self._receive(self.poll_s))
+        wait_s = self.poll_s if self._busy() else min(self.duties.next_due_in(), IDLE_WAIT_LONGEST_S)
+        self._process(self._receive(wait_s))
+        if self._news.is_set():
+            self._news.clear()
+            self._news_arrived()
         self._check_workers()
         self._enforce_hard_limit(self.clock())
         self.duties.run_due()
 
-    def _read_paused(self) -> None:
-        self._paused = self.queue.is_paused()
+    def _busy(self) -> bool:
+        return bool(self.inflight or self.waiting_solo)
+
+    def _news_arrived(self) -> None:
+        """This process queued or revoked jobs, or paused or resumed the queue."""
+        self._claim_backoff.reset()
+        self._summary_stale = True
+        self.duties.hurry("cancellations")
 
     def _claim_and_place(self) -> None:
-        if not self.stopping and not self._paused:
-            self._place_suspects()
+        if self.stopping:
+            return
+        # The pause flag is read at the pace of the asks (a queue resumed here is asked at once),
+        # in the read that tells whether a claim, a write transaction, would get anything.
+        paused, runnable = self.queue.look()
+        if paused != self._paused:
+            self._paused, self._summary_stale = paused, True
+        if paused:
+            self._claim_backoff.got(0, 1)
+            return
+        self._place_suspects()
+        if runnable:
             self._claim()
+        else:
+            self._claim_backoff.got(0, 1)
+
+    def _send_summary(self) -> None:
+        self._summary_stale = False
+        self.sink.emit(self.summary())
 
     def _receive(self, timeout_s: float) -> list[tuple[WorkerHandle, Any]]:
-        connections = self.pool.connections()
-        if not connections:
-            time.sleep(timeout_s)
-            return []
+        connections: dict[Any, WorkerHandle] = dict(self.pool.connections())
+        ready = wait([*connections, self._wake_receiver] if self._wake_receiver is not None else list(connections),
+                     timeout=timeout_s)
         messages = []
-        for connection in wait(list(connections), timeout=timeout_s):
-            worker = connections[connection]  # type: ignore[index]
+        for connection in ready:
+            if connection is self._wake_receiver:
+                self._drain_wake_ups()
+                continue
+            worker = connections[connection]
             try:
                 while connection.poll():  # type: ignore[union-attr]
                     messages.append((worker, connection.recv()))  # type: ignore[union-attr]
             except (EOFError, OSError):
                 worker.lost = True
         return messages
+
+    def _drain_wake_ups(self) -> None:
+        assert self._wake_receiver is not None
+        try:
+            while self._wake_receiver.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
 
     def _process(self, messages: list[tuple[WorkerHandle, Any]]) -> None:
         """Commit every reported stage in one transaction, acknowledge them, then handle the
@@ -294,6 +380,7 @@ class Dispatcher:
     def _handle(self, worker: WorkerHandle, message: Any) -> None:
         if isinstance(message, WorkerReady):
             worker.ready = True
+            self._claim_backoff.reset()     # room for jobs
         elif isinstance(message, WorkerRetiring):
             worker.retiring = True
         elif isinstance(message, (StageStarted, StageProgress, JobStarted)):
@@ -336,6 +423,8 @@ class Dispatcher:
             flight.worker.jobs.discard(job_id)
             flight.worker.solo = False
             self.blame.forget(job_id)
+            self._claim_backoff.reset()     # a slot is free
+            self._summary_stale = True
         return flight
 
     def _job_finished(self, message: JobFinished) -> None:
@@ -368,6 +457,7 @@ class Dispatcher:
             if decision.retry:
                 # Cancelled (or taken over) meanwhile: theirs to decide.
                 status = JobOutcome.RETRYING if jobs.retry(job, error, decision.delay_s) else JobOutcome.CANCELLED
+                self._claim_backoff.reset()
             else:
                 status = JobOutcome.FAILED if jobs.fail(job, error) else JobOutcome.CANCELLED
         self.sink.emit(JobFinished(job.id, job.article_id or 0, status, error, failed_stage))
@@ -398,6 +488,7 @@ class Dispatcher:
         if jobs:
             with self._transaction() as manager:
                 manager.release([j.id for j in jobs], count_attempt=count_attempt, owner=self.owner)
+            self._claim_backoff.reset()
 
     # ------------------------------------------------------------------ claiming and placing
 
@@ -408,12 +499,13 @@ class Dispatcher:
     def _claim(self) -> None:
         workers = self._capacity()
         free = sum(max(0, self.settings.slots - len(w.jobs)) for w in workers)
-        # An empty queue is asked again only every EMPTY_QUEUE_RECHECK_S, not on every tick.
-        if free <= 0 or not self._claim_backoff.ready():
+        if free <= 0:
+            self._claim_backoff.got(0, 1)    # asked again when a slot frees (reset), or after the wait
             return
         claimed = self.queue.claim(self.owner, free, self.settings.lease_s)
-        if len(claimed) < free:
-            self._claim_backoff.found_empty()
+        self._claim_backoff.got(len(claimed), free)
+        if claimed:
+            self._summary_stale = True
         for job in claimed:
             if self.blame.runs_alone(job.id):
                 self.waiting_solo.append(job)

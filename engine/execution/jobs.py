@@ -12,16 +12,21 @@ left alone, which is how the cancel/complete race resolves).
 The manager remembers the articles it changed; `views()` reads them back as
 frozen ArticleViews inside the same transaction, for the ArticleUpdated
 events the single writer emits once it has committed.
+
+Once a transaction that queued or revoked jobs has committed, the listeners of
+`listen_for_queue_news` in this process are called: a dispatcher running here
+looks at the queue at once instead of at its next poll.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.events import ArticleView, StageFinished
@@ -68,6 +73,56 @@ def _into(moves: dict, to: str) -> list[str]:
     return sorted(str(status) for status in sources_of(moves, to))
 
 
+def _runnable(now: datetime) -> tuple[Any, ...]:
+    return (Job.status.in_(_into(JOB_MOVES, JobStatus.STARTED)), (Job.not_before.is_(None)) | (Job.not_before <= now))
+
+
+# ---------------------------------------------------------------------- news for a dispatcher in this process
+
+_news_listeners: dict[str, list[Callable[[], None]]] = {}   # by database URL
+_news_lock = threading.Lock()
+_ANNOUNCING = "copydesk.queue_news"   # Session.info key: an announcement waits for this session's commit
+
+
+def listen_for_queue_news(url: str, callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` whenever this process has committed jobs queued or revoked, or the
+    pause flag changed, on the database at `url` (from the committing thread; it must be quick
+    and thread-safe). Returns the function that stops it. Other processes' changes are not
+    heard here: the dispatcher's own polling finds them."""
+    with _news_lock:
+        _news_listeners.setdefault(url, []).append(callback)
+
+    def stop() -> None:
+        with _news_lock:
+            listeners = _news_listeners.get(url, [])
+            if callback in listeners:
+                listeners.remove(callback)
+            if not listeners:
+                _news_listeners.pop(url, None)
+    return stop
+
+
+def announce_queue_news(url: str) -> None:
+    with _news_lock:
+        listeners = list(_news_listeners.get(url, ()))
+    for callback in listeners:
+        callback()
+
+
+def _announce_after_commit(session: Session) -> None:
+    if session.info.get(_ANNOUNCING):
+        return
+    session.info[_ANNOUNCING] = True
+    url = str(session.get_bind().url)
+
+    def committed(committed_session: Session) -> None:
+        committed_session.info.pop(_ANNOUNCING, None)
+        announce_queue_news(url)
+
+    # After a rollback it stays registered, and fires at the session's next commit, if any.
+    event.listen(session, "after_commit", committed, once=True)
+
+
 _ARTICLES = AIArticle.__table__
 # Compiled once, run with many parameter sets: the single writer records every stage of a tick at once.
 _ADVANCE = (
@@ -102,6 +157,7 @@ class JobManager:
                             retry_delay_s=chosen.retry_delay_s, enqueued_at=now))
         self.session.add_all(rows)
         self.session.flush()
+        _announce_after_commit(self.session)
         return [row.id for row in rows]
 
     def claim(self, owner: str, limit: int, lease_s: float) -> list[ClaimedJob]:
@@ -111,8 +167,7 @@ class JobManager:
         now = utcnow()
         runnable = (
             select(Job.id)
-            .where(Job.status.in_(_into(JOB_MOVES, JobStatus.STARTED)),
-                   (Job.not_before.is_(None)) | (Job.not_before <= now))
+            .where(*_runnable(now))
             .order_by(Job.priority.desc(), Job.enqueued_at, Job.id)
             .limit(limit)
         )
@@ -126,6 +181,10 @@ class JobManager:
                        Job.max_retries, Job.retry_delay_s)
         ).all()
         return sorted((ClaimedJob(*row) for row in rows), key=lambda job: job.id)
+
+    def any_runnable(self) -> bool:
+        """Whether a claim now would get a job: what an idle dispatcher asks, in a read."""
+        return self.session.scalar(select(Job.id).where(*_runnable(utcnow())).limit(1)) is not None
 
     def renew(self, owner: str, job_ids: Sequence[int], lease_s: float) -> None:
         if job_ids:
@@ -221,6 +280,8 @@ class JobManager:
         revoked = list(self.session.scalars(
             update(Job).where(Job.id.in_(list(job_ids)), Job.status.in_(_into(JOB_MOVES, JobStatus.REVOKED)))
             .values(status=JobStatus.REVOKED, finished_at=now, lease_owner=None).returning(Job.id)))
+        if revoked:
+            _announce_after_commit(self.session)
         articles = select(Job.article_id).where(Job.id.in_(revoked), Job.kind.in_(PIPELINE_KINDS))
         self._bulk_articles(AIArticle.id.in_(articles), ArticleStatus.CANCELLED,
                             only=(ArticleStatus.QUEUED, ArticleStatus.GENERATING), finished_at=now)

@@ -147,13 +147,15 @@ class TimeLimits:
 @dataclass
 class Duty:
     name: str
-    interval_s: Callable[[], float]     # read each time: a setting may say it
+    interval_s: Callable[[], float]     # read each time: a setting or a back-off may say it
     action: Callable[[], object]
+    applies: Callable[[], bool] = lambda: True   # false: skipped (e.g. nothing runs to check on)
     last: float = -math.inf
 
 
 class PeriodicDuties:
-    """Named duties run in table order, each when its interval has passed since it last ran."""
+    """Named duties run in table order, each when its interval has passed since it last ran
+    (and while it applies)."""
 
     def __init__(self, duties: Sequence[Duty], clock: Clock = MONOTONIC) -> None:
         self.duties = list(duties)
@@ -163,23 +165,43 @@ class PeriodicDuties:
         ran = []
         for duty in self.duties:
             now = self.clock()
-            if now - duty.last >= duty.interval_s():
+            if duty.applies() and now - duty.last >= duty.interval_s():
                 duty.last = now
                 duty.action()
                 ran.append(duty.name)
         return ran
 
+    def next_due_in(self) -> float:
+        """Seconds until the soonest duty that applies is due (0: one is due now); an idle loop
+        may sleep that long."""
+        now = self.clock()
+        return max(0.0, min((duty.last + duty.interval_s() - now for duty in self.duties if duty.applies()),
+                            default=math.inf))
+
+    def hurry(self, name: str) -> None:
+        """Make the named duty due now (something it looks at changed)."""
+        for duty in self.duties:
+            if duty.name == name:
+                duty.last = -math.inf
+
 
 @dataclass
 class Backoff:
-    """Asking an empty queue again only after `wait_s`, not on every tick."""
+    """How long to wait before asking the queue again. An ask that got nothing (nothing
+    runnable, the queue paused, no free slot) doubles the wait, from `first_s` up to
+    `longest_s`, so an idle engine asks about every `longest_s`; an ask that got fewer jobs
+    than it had room for waits `first_s`; one that filled every slot, or a `reset()` (work
+    queued in this process, a slot freed, jobs handed back), makes the next ask immediate."""
 
-    wait_s: float
-    clock: Clock = MONOTONIC
-    _since: float = -math.inf
+    first_s: float
+    longest_s: float
+    wait_s: float = 0.0
 
-    def ready(self) -> bool:
-        return self.clock() - self._since >= self.wait_s
+    def got(self, claimed: int, wanted: int) -> None:
+        if claimed == 0:
+            self.wait_s = min(max(self.first_s, 2 * self.wait_s), self.longest_s)
+        else:
+            self.wait_s = self.first_s if claimed < wanted else 0.0
 
-    def found_empty(self) -> None:
-        self._since = self.clock()
+    def reset(self) -> None:
+        self.wait_s = 0.0

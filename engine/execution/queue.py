@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.events import QueueSummary
-from engine.execution.jobs import ClaimedJob, JobManager, TaskPolicy
+from engine.execution.jobs import ClaimedJob, JobManager, TaskPolicy, announce_queue_news
 from engine.states import ArticleStatus, JobStatus
 from engine.store.db import Database
 from engine.store.models import AIArticle, AIWorkflowLog, AppSetting, EngineLease, Job, utcnow
@@ -137,6 +137,14 @@ class JobQueue:
     def set_paused(self, paused: bool) -> None:
         with self.db.write() as session:
             session.merge(AppSetting(key=PAUSED_KEY, value=paused))
+        announce_queue_news(str(self.db.engine.url))
+
+    def look(self) -> tuple[bool, bool]:
+        """(paused, a job is runnable) in one read: an idle dispatcher claims, a write, only
+        when both say so."""
+        with self.db.read() as session:
+            paused = bool(session.scalar(select(AppSetting.value).where(AppSetting.key == PAUSED_KEY)))
+            return paused, JobManager(session).any_runnable()
 
     def is_paused(self) -> bool:
         with self.db.read() as session:

@@ -1,6 +1,8 @@
-"""The dispatcher's policies without processes or a database: crash blame, retries, time limits, duties."""
+"""The dispatcher's policies without processes or a database: crash blame, retries, time limits, duties, back-off."""
 
 from __future__ import annotations
+
+import math
 
 from engine.execution.jobs import ClaimedJob
 from engine.execution.policies import (
@@ -147,12 +149,75 @@ def test_a_duty_reads_its_interval_each_time() -> None:
     assert duties.run_due() == ["recover"]
 
 
-def test_an_empty_queue_is_asked_again_only_after_the_backoff() -> None:
-    clock = FakeClock()
-    backoff = Backoff(0.25, clock)
-    assert backoff.ready()
-    backoff.found_empty()
-    clock.now += 0.1
-    assert not backoff.ready()
-    clock.now += 0.15
-    assert backoff.ready()
+def test_a_duty_that_does_not_apply_is_skipped_and_runs_as_soon_as_it_applies() -> None:
+    clock, running, ran = FakeClock(), {"jobs": 0}, []
+    duties = PeriodicDuties([Duty("cancellations", lambda: 0.25, lambda: ran.append(clock.now),
+                                  applies=lambda: running["jobs"] > 0)], clock)
+    for _ in range(10):
+        assert duties.run_due() == []
+        clock.now += 0.1
+    running["jobs"] = 1
+    assert duties.run_due() == ["cancellations"]
+    assert ran == [clock.now]
+
+
+def test_an_idle_loop_sleeps_until_the_next_duty_that_applies() -> None:
+    clock, running = FakeClock(), {"jobs": 0}
+    duties = PeriodicDuties([
+        Duty("cancellations", lambda: 0.25, lambda: None, applies=lambda: running["jobs"] > 0),
+        Duty("claim", lambda: 2.0, lambda: None),
+        Duty("summary", lambda: 5.0, lambda: None),
+    ], clock)
+    assert duties.next_due_in() == 0.0            # nothing has run yet
+    duties.run_due()
+    clock.now += 0.5
+    assert duties.next_due_in() == 1.5            # the claim; cancellations do not apply
+    running["jobs"] = 1
+    assert duties.next_due_in() == 0.0            # cancellations never ran: due now
+    assert PeriodicDuties([], clock).next_due_in() == math.inf
+
+
+def test_a_hurried_duty_is_due_at_once() -> None:
+    clock, ran = FakeClock(), []
+    duties = PeriodicDuties([Duty("cancellations", lambda: 0.25, lambda: ran.append(clock.now))], clock)
+    duties.run_due()
+    clock.now += 0.01
+    duties.hurry("cancellations")
+    assert duties.run_due() == ["cancellations"]
+    assert ran == [1000.0, 1000.01]
+
+
+def asks(seconds: float, backoff: Backoff, *, reset_at: float | None = None, tick_s: float = 0.05) -> list[float]:
+    """When the dispatcher's claim duty asks a queue that is always empty, ticking every
+    `tick_s` of fake time for `seconds`; `reset_at`: this process queues work then."""
+    clock, asked = FakeClock(0.0), []
+    duties = PeriodicDuties([Duty("claim", lambda: backoff.wait_s,
+                                  lambda: (asked.append(round(clock.now, 2)), backoff.got(0, 8)))], clock)
+    for step in range(round(seconds / tick_s) + 1):
+        clock.now = step * tick_s
+        if reset_at is not None and abs(clock.now - reset_at) < 1e-9:
+            backoff.reset()
+        duties.run_due()
+    return asked
+
+
+def test_an_empty_queue_is_asked_less_and_less_often_up_to_the_longest_wait() -> None:
+    assert asks(10.0, Backoff(0.25, 2.0)) == [0.0, 0.25, 0.75, 1.75, 3.75, 5.75, 7.75, 9.75]
+
+
+def test_work_queued_in_this_process_is_asked_for_at_once_and_the_wait_starts_over() -> None:
+    # At 3.0 s the editor queues a batch (Dispatcher.wake resets the back-off).
+    assert asks(4.0, Backoff(0.25, 2.0), reset_at=3.0) == [0.0, 0.25, 0.75, 1.75, 3.0, 3.25, 3.75]
+
+
+def test_an_ask_that_filled_every_slot_asks_again_at_once_one_that_did_not_after_the_first_wait() -> None:
+    backoff = Backoff(0.25, 2.0)
+    for _ in range(5):
+        backoff.got(0, 8)
+    assert backoff.wait_s == 2.0
+    backoff.got(3, 8)                             # the queue ran dry: fewer than the free slots
+    assert backoff.wait_s == 0.25
+    backoff.got(8, 8)                             # every slot filled: there may be more
+    assert backoff.wait_s == 0.0
+    backoff.got(0, 8)
+    assert backoff.wait_s == 0.25
