@@ -100,6 +100,7 @@ from engine.pipeline.persist import (
     record_stages,
     store_scores,
 )
+from engine.schedules.firing import ScheduleFirer
 from engine.states import IllegalTransition, JobOutcome
 from engine.store.db import Database, DatabaseError
 from engine.store.models import AIArticle
@@ -113,6 +114,7 @@ CLAIM_RECHECK_S = 0.25          # an ask that found fewer jobs than free slots: 
 CLAIM_RECHECK_LONGEST_S = 2.0   # asks that found nothing wait twice as long each time, up to this
 SUMMARY_S = 1.0                 # the totals after a change
 SUMMARY_IDLE_S = 5.0            # and without one (another process's changes reach them so)
+SCHEDULE_CHECK_S = 30.0         # how often due schedules are looked for (a cron has minute resolution)
 SHUTDOWN_GRACE_S = 30.0
 
 
@@ -165,6 +167,8 @@ class Dispatcher:
             Duty("recover expired jobs", lambda: self.settings.lease_s, self._recover),
             Duty("claim", lambda: self._claim_backoff.wait_s, self._claim_and_place),
             Duty("summary", lambda: SUMMARY_S if self._summary_stale else SUMMARY_IDLE_S, self._send_summary),
+            # Due schedules (engine/schedules), each round on a thread of its own: a slow feed never stalls this loop.
+            Duty("fire schedules", lambda: SCHEDULE_CHECK_S, ScheduleFirer(db, lambda: self.settings).tick),
         ], clock)
         self.worker_exits: list[int | None] = []  # exit codes of workers replaced (tests, diagnostics)
         self.fatal: str | None = None             # why the engine stopped by itself, one line

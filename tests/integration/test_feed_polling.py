@@ -113,3 +113,26 @@ def test_the_engine_duty_polls_due_feeds_once(db: object, server: FeedServer) ->
     assert fire_due(db, now=later) == []  # type: ignore[arg-type]
     assert _counts(db) == (1, 1)
 
+
+def test_a_running_engine_fires_a_due_feed_schedule(db: object, server: FeedServer) -> None:
+    import time
+
+    from engine.execution.dispatcher import Dispatcher
+    from engine.execution.settings import EngineSettings
+
+    server.items = [_item(7)]
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    ScheduleBook(db, now=lambda: yesterday).add("wire", "poll_feed", {"url": server.url},  # type: ignore[arg-type]
+                                                Timing(None, 3600, "UTC"))
+    dispatcher = Dispatcher(db, EngineSettings(workers=1, slots=1), poll_s=0.02)  # type: ignore[arg-type]
+    dispatcher.start()
+    try:
+        deadline = time.monotonic() + 60
+        while ScheduleBook(db).get("wire").last_outcome is None and time.monotonic() < deadline:  # type: ignore[arg-type]
+            time.sleep(0.05)
+    finally:
+        dispatcher.stop(graceful=False)
+    row = ScheduleBook(db).get("wire")  # type: ignore[arg-type]
+    assert (row.last_outcome, row.last_message) == ("ok", "1 new keyword from 1 item")
+    assert row.next_run_at is not None and row.next_run_at > datetime.now(UTC)
+    assert _counts(db) == (1, 1)
