@@ -192,21 +192,20 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A short write transaction, committed on success and rolled back on error."""
         self.ensure_same_file()
-        try:
-            with self._write.begin() as session:
-                yield session
-        except (sqlite3.Error, DBAPIError) as error:
-            explained = self.explained(error)
-            if explained is None:
-                raise
-            raise explained from None
+        with self._explaining_errors(), self._write.begin() as session:
+            yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session that never takes SQLite's write lock."""
+        with self._explaining_errors(), self._read() as session:
+            yield session
+
+    @contextmanager
+    def _explaining_errors(self) -> Iterator[None]:
+        """A database failure an editor can act on (damaged, read-only, gone) as its one line."""
         try:
-            with self._read() as session:
-                yield session
+            yield
         except (sqlite3.Error, DBAPIError) as error:
             explained = self.explained(error)
             if explained is None:
